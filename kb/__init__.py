@@ -1,0 +1,3 @@
+"""mtlkb: a literature knowledge base and reading-notes CLI for multi-task learning research."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+"""The ``mtlkb`` command: a thin typer layer; each command module registers its commands.
+
+Heavy libraries (torch, mkdocs, arxiv, bibtexparser) are imported inside the commands that
+need them, so ``mtlkb --help`` and ``mtlkb search`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import sys
+from pathlib import Path
+
+import typer
+
+from kb.config import KBError
+
+COMMAND_MODULES = ("core", "add", "bib", "notes", "social", "repro", "site", "demo")
+
+app = typer.Typer(
+    name="mtlkb",
+    help="A literature knowledge base and reading notes for multi-task learning research.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    kb: Path | None = typer.Option(
+        None, "--kb", help="KB folder (default: $MTLKB_HOME, else mtlkb.toml upward, else cwd)."
+    ),
+) -> None:
+    ctx.obj = {"kb_path": kb}
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"kb.commands.{_name}")
+    except ModuleNotFoundError as _exc:  # a command module not written yet
+        if _exc.name != f"kb.commands.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr, never a traceback."""
+    try:
+        app()
+    except KBError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except sqlite3.OperationalError as exc:
+        typer.echo(f"error: the store could not be used ({exc})", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,55 @@
+"""Small helpers shared by the command modules: the KB from ``--kb``, errors, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from kb.config import KB, KBError
+
+
+def get_kb(ctx: typer.Context) -> KB:
+    """The KB chosen by ``--kb`` / ``$MTLKB_HOME`` / ``mtlkb.toml`` upward / the cwd."""
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    if "kb" not in obj:
+        obj["kb"] = KB.find(obj.get("kb_path"))
+        root.obj = obj
+    return obj["kb"]
+
+
+def require_kb(ctx: typer.Context) -> KB:
+    """Like :func:`get_kb`, but fail when the folder has not been initialised."""
+    kb = get_kb(ctx)
+    if not kb.config_path.is_file() and not kb.db_path.is_file():
+        fail(f"no knowledge base at {kb.root} (run `mtlkb init` there, or pass --kb DIR)")
+    return kb
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit non-zero."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def echo_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def rel(kb: KB, path: Path) -> str:
+    """``path`` relative to the KB root when inside it."""
+    try:
+        return str(path.resolve().relative_to(kb.root))
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["KBError", "echo_json", "fail", "get_kb", "is_tty", "rel", "require_kb"]

@@ -1,0 +1,106 @@
+"""The KB folder: where it is, what it holds, and the open store.
+
+A KB is found from an explicit path, else ``$MTLKB_HOME``, else the nearest folder upward
+holding ``mtlkb.toml``, else the current folder. Pass the :class:`KB` object around instead
+of reading global state.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+CONFIG_NAME = "mtlkb.toml"
+DB_NAME = "mtlkb.db"
+
+
+class KBError(Exception):
+    """A user-facing error: the message is printed as one line, no traceback."""
+
+
+class KB:
+    """One knowledge-base folder and its SQLite store (opened lazily)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def __repr__(self) -> str:
+        return f"KB({str(self.root)!r})"
+
+    @classmethod
+    def find(cls, explicit: Path | str | None = None, cwd: Path | None = None) -> KB:
+        """Locate the KB: ``explicit``, ``$MTLKB_HOME``, ``mtlkb.toml`` upward, or the cwd."""
+        if explicit:
+            return cls(Path(explicit).expanduser())
+        env = os.environ.get("MTLKB_HOME")
+        if env:
+            return cls(Path(env).expanduser())
+        start = (cwd or Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            if (folder / CONFIG_NAME).is_file():
+                return cls(folder)
+        return cls(start)
+
+    # -- paths ---------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def notes_dir(self) -> Path:
+        return self.root / "notes"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def mkdocs_path(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    @cached_property
+    def settings(self) -> dict[str, Any]:
+        """Parsed ``mtlkb.toml`` (empty when absent)."""
+        if not self.config_path.is_file():
+            return {}
+        try:
+            return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise KBError(f"{self.config_path}: not valid TOML ({exc})") from None
+
+    # -- store ---------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The migrated store (created on first use)."""
+        from kb.store.db import open_db
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        return open_db(self.db_path)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error."""
+        from kb.store.db import write_transaction
+
+        with write_transaction(self.db) as db:
+            yield db
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.__dict__.pop("db").close()

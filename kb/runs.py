@@ -1,0 +1,449 @@
+"""Reproduction runs in the store, and the links between papers and reproductions.
+
+A run is a row in ``runs`` (status ``running`` -> ``done`` | ``failed`` | ``interrupted``)
+plus its artifacts in ``kb.runs_dir/<run_id>/``. Papers link to reproductions two ways:
+automatically, when a reproduction's arXiv id (or DOI) matches the paper's, computed at query
+time so a paper added later is linked too; and manually, rows of ``paper_reproductions``.
+
+Committed reference runs (``reproductions/reference/*.json``) are merged into
+:func:`runs_for` at query time (``reference = 1``) without being written to the store.
+
+This module never imports torch: :func:`execute_run` imports the runner inside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kb.config import KB, KBError
+from reproductions import registry
+from reproductions.spec import Reproduction, overall_verdict
+
+if TYPE_CHECKING:
+    from reproductions.runner import Progress
+
+JSON_COLUMNS = ("config", "metrics", "verdicts", "artifacts", "versions")
+STATUSES = ("running", "done", "failed", "interrupted")
+REFERENCE_DIR = Path(registry.__file__).resolve().parent / "reference"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def new_run_id(repro_id: str, seed: int | None = None) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    tail = f"-s{seed}" if seed is not None else ""
+    return f"{repro_id}-{stamp}{tail}-{secrets.token_hex(3)}"
+
+
+# -- rows --------------------------------------------------------------------------------
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for col in JSON_COLUMNS:
+        if col in out and out[col] is not None and not isinstance(out[col], str):
+            out[col] = json.dumps(out[col], sort_keys=True, default=str)
+    return out
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for col in JSON_COLUMNS:
+        value = out.get(col)
+        if isinstance(value, str):
+            try:
+                out[col] = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+    out["reference"] = bool(out.get("reference"))
+    return out
+
+
+def _rows(kb: KB, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    cur = kb.db.conn.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def record_run(kb: KB, row: dict[str, Any]) -> str:
+    """Insert (or replace) one complete run row; returns its id.
+
+    ``row`` uses the ``runs`` columns; JSON columns may be given as Python objects.
+    """
+    row = dict(row)
+    row.setdefault("id", new_run_id(row["reproduction"], row.get("seed")))
+    row.setdefault("status", "done")
+    if row["status"] not in STATUSES:
+        raise KBError(f"bad run status {row['status']!r}")
+    row["reference"] = int(bool(row.get("reference", 0)))
+    with kb.write() as db:
+        db["runs"].insert(_encode(row), replace=True)
+    return row["id"]
+
+
+def start_run(
+    kb: KB,
+    repro_id: str,
+    *,
+    scale: str,
+    seed: int,
+    device: str,
+    device_name: str | None,
+    config: dict[str, Any],
+    versions: dict[str, str] | None = None,
+    git_commit: str | None = None,
+    run_id: str | None = None,
+) -> str:
+    """Record a run as ``running``; returns its id."""
+    registry.get(repro_id)
+    return record_run(kb, {
+        "id": run_id or new_run_id(repro_id, seed),
+        "reproduction": repro_id,
+        "status": "running",
+        "device": device,
+        "device_name": device_name,
+        "seed": seed,
+        "scale": scale,
+        "config": config,
+        "artifacts": [],
+        "started_at": now_iso(),
+        "versions": versions or {},
+        "git_commit": git_commit,
+    })
+
+
+def finish_run(
+    kb: KB,
+    run_id: str,
+    *,
+    status: str,
+    metrics: dict[str, Any] | None = None,
+    verdicts: list[dict[str, Any]] | None = None,
+    artifacts: list[str] | None = None,
+    wall_s: float | None = None,
+    error: str | None = None,
+) -> None:
+    if status not in STATUSES or status == "running":
+        raise KBError(f"bad final status {status!r}")
+    update: dict[str, Any] = {"status": status, "finished_at": now_iso(), "wall_s": wall_s,
+                              "error": error}
+    if metrics is not None:
+        update["metrics"] = metrics
+    if verdicts is not None:
+        update["verdicts"] = verdicts
+    if artifacts is not None:
+        update["artifacts"] = artifacts
+    with kb.write() as db:
+        db["runs"].update(run_id, _encode(update))
+
+
+def get_run(kb: KB, run_id: str) -> dict[str, Any] | None:
+    rows = _rows(kb, "SELECT * FROM runs WHERE id = ?", [run_id])
+    if rows:
+        return _decode(rows[0])
+    for ref in reference_runs():
+        if ref["id"] == run_id:
+            return ref
+    return None
+
+
+def runs_for(kb: KB, reproduction_id: str, *, include_reference: bool = True) -> list[dict]:
+    """Every run of a reproduction, newest first (committed reference runs merged in)."""
+    rows = [_decode(r) for r in _rows(
+        kb, "SELECT * FROM runs WHERE reproduction = ? ORDER BY started_at DESC, id DESC",
+        [reproduction_id])]
+    if include_reference:
+        seen = {r["id"] for r in rows}
+        rows += [r for r in reference_runs(reproduction_id) if r["id"] not in seen]
+        rows.sort(key=lambda r: (r.get("started_at") or "", r["id"]), reverse=True)
+    return rows
+
+
+def reference_runs(reproduction_id: str | None = None) -> list[dict[str, Any]]:
+    """The committed reference runs (``reproductions/reference/*.json``)."""
+    out = []
+    if not REFERENCE_DIR.is_dir():
+        return out
+    for path in sorted(REFERENCE_DIR.glob("*.json")):
+        try:
+            row = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(row, dict) or "id" not in row or "reproduction" not in row:
+            continue
+        if reproduction_id and row["reproduction"] != reproduction_id:
+            continue
+        row = _decode(row)
+        row["reference"] = True
+        out.append(row)
+    return out
+
+
+def run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The short form of a run: what ``list``/``show`` print beside a reproduction."""
+    if run is None:
+        return None
+    return {
+        "run_id": run["id"],
+        "status": run["status"],
+        "scale": run.get("scale"),
+        "seed": run.get("seed"),
+        "device": run.get("device"),
+        "started_at": run.get("started_at"),
+        "wall_s": run.get("wall_s"),
+        "verdict": overall_verdict(run.get("verdicts")) if run["status"] == "done" else None,
+        "reference": bool(run.get("reference")),
+    }
+
+
+def _deciding_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The run whose verdict stands: the newest finished full-scale run, else the newest
+    finished run at any scale (a smoke run's verdicts are sanity checks; see ``scale``)."""
+    done = [r for r in runs if r["status"] == "done" and r.get("verdicts")]
+    full = [r for r in done if r.get("scale") == "full"]
+    return (full or done or [None])[0]
+
+
+def last_verdict(kb: KB, repro_id: str) -> str | None:
+    """``'passed'`` / ``'failed'`` from the deciding run (see :func:`_deciding_run`), or None."""
+    run = _deciding_run(runs_for(kb, repro_id))
+    return overall_verdict(run["verdicts"]) if run else None
+
+
+def reproduction_summary(kb: KB, repro: Reproduction) -> dict[str, Any]:
+    runs = runs_for(kb, repro.id)
+    deciding = _deciding_run(runs)
+    out = repro.summary()
+    out["last_verdict"] = overall_verdict(deciding["verdicts"]) if deciding else None
+    out["last_verdict_scale"] = deciding.get("scale") if deciding else None
+    out["latest_run"] = run_summary(runs[0] if runs else None)
+    out["n_runs"] = len(runs)
+    return out
+
+
+def list_reproductions(kb: KB) -> list[dict[str, Any]]:
+    return [reproduction_summary(kb, r) for r in registry.REPRODUCTIONS]
+
+
+# -- links -------------------------------------------------------------------------------
+def _paper_row(kb: KB, paper_key: str) -> dict[str, Any] | None:
+    rows = _rows(kb, "SELECT key, arxiv_id, doi, title FROM papers WHERE key = ?", [paper_key])
+    return rows[0] if rows else None
+
+
+def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
+    """The reproductions linked to a paper: by arXiv id / DOI (automatic) and manual links.
+
+    Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
+    last_verdict, latest_run (summary).
+    """
+    found: dict[str, str] = {}
+    paper = _paper_row(kb, paper_key)
+    if paper is not None:
+        for r in registry.REPRODUCTIONS:
+            if paper.get("arxiv_id") and registry.strip_version(paper["arxiv_id"]) in r.arxiv_ids:
+                found.setdefault(r.id, "arxiv")
+            elif paper.get("doi") and r.doi and paper["doi"].lower() == r.doi.lower():
+                found.setdefault(r.id, "doi")
+            elif paper_key in r.paper_keys:
+                found.setdefault(r.id, "registry")
+    for row in _rows(kb, "SELECT reproduction, source FROM paper_reproductions WHERE paper_key = ?"
+                         " ORDER BY reproduction", [paper_key]):
+        found.setdefault(row["reproduction"], row["source"] or "manual")
+    out = []
+    for repro_id, source in found.items():
+        try:
+            repro = registry.get(repro_id)
+        except registry.UnknownReproduction:
+            continue  # a manual link to a reproduction since removed
+        item = reproduction_summary(kb, repro)
+        item["source"] = source
+        out.append(item)
+    return out
+
+
+def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
+    """The papers in the KB a reproduction is linked to (automatic and manual)."""
+    repro = registry.get(repro_id)
+    found: dict[str, dict[str, Any]] = {}
+    if repro.arxiv_ids:
+        marks = ",".join("?" * len(repro.arxiv_ids))
+        for row in _rows(kb, f"SELECT key, title, arxiv_id FROM papers WHERE arxiv_id IN ({marks})",
+                         list(repro.arxiv_ids)):
+            found.setdefault(row["key"], {**row, "source": "arxiv"})
+    if repro.doi:
+        for row in _rows(kb, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?",
+                         [repro.doi.lower()]):
+            found.setdefault(row["key"], {**row, "source": "doi"})
+    for row in _rows(kb, "SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
+                         "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?", [repro_id]):
+        found.setdefault(row["key"], row)
+    return sorted(found.values(), key=lambda r: r["key"])
+
+
+def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[str, Any]:
+    """Link a paper (key, arXiv id or DOI) to a reproduction by hand."""
+    from kb.store.papers import resolve_key
+
+    try:
+        registry.get(repro_id)
+    except registry.UnknownReproduction as exc:
+        raise KBError(str(exc)) from None
+    key = resolve_key(kb.db, paper_ref)
+    if key is None:
+        raise KBError(f"no paper {paper_ref!r} in the knowledge base")
+    with kb.write() as db:
+        db["paper_reproductions"].insert(
+            {"paper_key": key, "reproduction": repro_id, "source": source}, replace=True
+        )
+    return {"paper_key": key, "reproduction": repro_id, "source": source}
+
+
+def unlink(kb: KB, paper_key: str, repro_id: str) -> bool:
+    with kb.write() as db:
+        cur = db.conn.execute(
+            "DELETE FROM paper_reproductions WHERE paper_key = ? AND reproduction = ?",
+            [paper_key, repro_id],
+        )
+    return cur.rowcount > 0
+
+
+# -- running -----------------------------------------------------------------------------
+def public_run(run: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of ``repro run --json`` and of the runs in ``repro show --json``."""
+    return {
+        "run_id": run["id"],
+        "reproduction": run["reproduction"],
+        "status": run["status"],
+        "device": run.get("device"),
+        "device_name": run.get("device_name"),
+        "scale": run.get("scale"),
+        "seed": run.get("seed"),
+        "metrics": run.get("metrics") or {},
+        "verdicts": run.get("verdicts") or [],
+        "verdict": overall_verdict(run.get("verdicts")) if run["status"] == "done" else None,
+        "artifacts": run.get("artifacts") or [],
+        "config": run.get("config") or {},
+        "started_at": run.get("started_at"),
+        "finished_at": run.get("finished_at"),
+        "wall_s": run.get("wall_s"),
+        "git_commit": run.get("git_commit"),
+        "versions": run.get("versions") or {},
+        "error": run.get("error"),
+        "reference": bool(run.get("reference")),
+    }
+
+
+def _rel(kb: KB, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(kb.root))
+    except ValueError:
+        return str(path)
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C during a run, so the row is marked interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def execute_run(
+    kb: KB,
+    repro_id: str,
+    *,
+    scale: str = "smoke",
+    seed: int = 0,
+    device: str = "auto",
+    progress: Progress | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run one reproduction and record it; returns the run row (decoded).
+
+    Ctrl-C (or SIGTERM) marks the run ``interrupted`` and re-raises KeyboardInterrupt; a crash
+    marks it ``failed``; both keep the traceback in the ``error`` column and in
+    ``<run dir>/traceback.txt``.
+    """
+    from reproductions import runner
+
+    registry.get(repro_id)
+    try:
+        dev = runner.select_device(device)
+    except runner.DeviceError as exc:
+        raise KBError(str(exc)) from None
+    try:
+        config = runner.make_config(repro_id, scale, seed, **(overrides or {}))
+    except ValueError as exc:
+        raise KBError(str(exc)) from None
+    run_id = start_run(
+        kb, repro_id, scale=scale, seed=seed, device=str(dev),
+        device_name=runner.device_name(dev), config=config.model_dump(),
+        versions=runner.versions(), git_commit=runner.git_commit(),
+    )
+    out_dir = kb.runs_dir / run_id
+    t0 = time.perf_counter()
+
+    def fail_with(status: str) -> None:
+        tb = traceback.format_exc()
+        artifacts = []
+        try:
+            _write_text_atomic(out_dir / "traceback.txt", tb)
+            artifacts.append(_rel(kb, out_dir / "traceback.txt"))
+        except OSError:
+            pass
+        finish_run(kb, run_id, status=status, error=tb, artifacts=artifacts,
+                   wall_s=round(time.perf_counter() - t0, 3))
+
+    try:
+        with _sigterm_as_interrupt():
+            result = runner.execute(repro_id, config, dev, out_dir=out_dir,
+                                    progress=progress)
+    except KeyboardInterrupt:
+        fail_with("interrupted")
+        raise
+    except Exception:
+        fail_with("failed")
+    else:
+        finish_run(
+            kb, run_id, status="done", metrics=result.metrics,
+            verdicts=[v.model_dump() for v in result.verdicts],
+            artifacts=[_rel(kb, out_dir / name) for name in result.artifacts],
+            wall_s=round(time.perf_counter() - t0, 3),
+        )
+    run = get_run(kb, run_id)
+    assert run is not None
+    return run

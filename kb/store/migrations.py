@@ -1,0 +1,221 @@
+"""Numbered schema migrations (``sqlite_utils.Migrations``), applied on open.
+
+Each step is a small decorated function. ``transform()`` drops the FTS sync triggers, so
+any step that transforms ``papers`` must end with :func:`ensure_fts`.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from kb.store.search import RANK
+
+migrations = Migrations("mtlkb")
+
+FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text"]
+
+
+def ensure_fts(db: sqlite_utils.Database) -> None:
+    """(Re)create the FTS5 index over papers with its sync triggers, and repopulate it."""
+    db["papers"].enable_fts(
+        FTS_COLUMNS, fts_version="FTS5", create_triggers=True, replace=True, tokenize="porter"
+    )
+    # Persistent ranking: title and authors count more than abstract and note text.
+    db.execute(
+        "INSERT INTO papers_fts(papers_fts, rank) VALUES ('rank', ?)", [RANK]
+    )
+
+
+@migrations()
+def m001_papers(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE papers (
+            key TEXT PRIMARY KEY,
+            arxiv_id TEXT UNIQUE,
+            arxiv_version INTEGER,
+            doi TEXT,
+            title TEXT NOT NULL,
+            title_norm TEXT NOT NULL DEFAULT '',
+            abstract TEXT,
+            year INTEGER,
+            month INTEGER,
+            venue TEXT,
+            entry_type TEXT,
+            url TEXT,
+            pdf_url TEXT,
+            published TEXT,
+            updated TEXT,
+            primary_category TEXT,
+            categories TEXT,
+            journal_ref TEXT,
+            comment TEXT,
+            bibtex TEXT,
+            fields TEXT,
+            source TEXT,
+            added_at TEXT NOT NULL,
+            modified_at TEXT NOT NULL,
+            authors_text TEXT NOT NULL DEFAULT '',
+            topics_text TEXT NOT NULL DEFAULT '',
+            note_text TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_papers_doi ON papers(doi)")
+    db.execute("CREATE INDEX idx_papers_title_year ON papers(title_norm, year)")
+    db.execute("CREATE INDEX idx_papers_added ON papers(added_at)")
+    db.execute(
+        """
+        CREATE TABLE authors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            first TEXT NOT NULL DEFAULT '',
+            last TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE paper_authors (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            position INTEGER NOT NULL,
+            author_id INTEGER NOT NULL REFERENCES authors(id),
+            PRIMARY KEY (paper_key, position)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_paper_authors_author ON paper_authors(author_id)")
+    db.execute(
+        """
+        CREATE TABLE topics (
+            name TEXT PRIMARY KEY,
+            title TEXT,
+            parent TEXT,
+            description TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE paper_topics (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            topic TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+            PRIMARY KEY (paper_key, topic)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_paper_topics_topic ON paper_topics(topic)")
+    ensure_fts(db)
+
+
+@migrations()
+def m002_notes(db: sqlite_utils.Database) -> None:
+    """Parsed reading notes, keyed by paper; re-read when the file's mtime or size changes."""
+    db.execute(
+        """
+        CREATE TABLE notes (
+            paper_key TEXT PRIMARY KEY REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            path TEXT NOT NULL,
+            mtime_ns INTEGER,
+            size INTEGER,
+            header TEXT,
+            answered INTEGER NOT NULL DEFAULT 0,
+            questions INTEGER NOT NULL DEFAULT 0,
+            read_on TEXT,
+            minutes INTEGER,
+            topics TEXT,
+            future TEXT,
+            warnings TEXT
+        )
+        """
+    )
+
+
+@migrations()
+def m003_social(db: sqlite_utils.Database) -> None:
+    """Votes, saves, collections and structured reviews (the paper-detail page's social record)."""
+    db.execute(
+        """
+        CREATE TABLE paper_social (
+            paper_key TEXT PRIMARY KEY REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            vote INTEGER NOT NULL DEFAULT 0 CHECK (vote IN (-1, 0, 1)),
+            saved INTEGER NOT NULL DEFAULT 0 CHECK (saved IN (0, 1)),
+            saved_at TEXT,
+            voted_at TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE collections (
+            name TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            description TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE collection_papers (
+            collection TEXT NOT NULL REFERENCES collections(name) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (collection, paper_key)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            strength TEXT,
+            concern TEXT,
+            question TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_reviews_paper ON reviews(paper_key)")
+
+
+@migrations()
+def m004_runs(db: sqlite_utils.Database) -> None:
+    """Reproduction runs and manual paper-reproduction links."""
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            reproduction TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+            device TEXT,
+            device_name TEXT,
+            seed INTEGER,
+            scale TEXT,
+            config TEXT,
+            metrics TEXT,
+            verdicts TEXT,
+            artifacts TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            wall_s REAL,
+            versions TEXT,
+            git_commit TEXT,
+            error TEXT,
+            reference INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_runs_repro ON runs(reproduction, started_at)")
+    db.execute(
+        """
+        CREATE TABLE paper_reproductions (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            reproduction TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'manual',
+            PRIMARY KEY (paper_key, reproduction)
+        )
+        """
+    )

@@ -1,0 +1,363 @@
+"""Papers in the store: add or merge by identity, read back as :class:`Paper`, tag, remove.
+
+Identity (DESIGN.md): two records are the same paper when they share an arXiv id (any
+version), or a DOI, or the same normalised title and year. Merging fills missing fields and
+never drops a user-entered one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import sqlite_utils
+
+from kb.ids import BadId, normalize_doi, parse_arxiv_id
+from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
+from kb.models import Author, Paper
+
+# Scalar columns a Paper maps onto one to one.
+SCALAR_FIELDS = (
+    "title", "year", "month", "venue", "entry_type", "abstract", "arxiv_id", "arxiv_version",
+    "doi", "url", "pdf_url", "published", "updated", "primary_category", "journal_ref",
+    "comment", "bibtex", "source",
+)
+# Fields an arXiv refresh overwrites (the arXiv record is their authority).
+ARXIV_FIELDS = frozenset(
+    {"title", "abstract", "arxiv_version", "url", "pdf_url", "published", "updated",
+     "primary_category", "journal_ref", "comment", "doi"}
+)
+
+Action = Literal["added", "merged", "refreshed"]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class PutResult:
+    key: str
+    action: Action
+    requested_key: str | None = None  # set when the record's own key could not be kept
+    key_reason: str | None = None
+
+
+class PaperWriter:
+    """Adds or merges papers inside one open write transaction.
+
+    Identity lookups use in-memory indexes loaded once, so bulk imports make no per-paper
+    SELECTs. Create it inside ``with kb.write():``.
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.conn = db.conn
+        self.keys: set[str] = set()
+        self.by_arxiv: dict[str, str] = {}
+        self.by_doi: dict[str, str] = {}
+        self.by_title: dict[tuple[str, int | None], str] = {}
+        for key, arxiv_id, doi, tnorm, year in self.conn.execute(
+            "SELECT key, arxiv_id, doi, title_norm, year FROM papers"
+        ):
+            self._index(key, arxiv_id, doi, tnorm, year)
+        self.author_ids: dict[str, int] = {
+            name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
+        }
+        self.known_topics: set[str] = {r[0] for r in self.conn.execute("SELECT name FROM topics")}
+
+    def _index(self, key: str, arxiv_id, doi, tnorm, year) -> None:
+        self.keys.add(key)
+        if arxiv_id:
+            self.by_arxiv[arxiv_id] = key
+        if doi:
+            self.by_doi[doi] = key
+        if tnorm:
+            self.by_title[(tnorm, year)] = key
+
+    def find(self, paper: Paper) -> str | None:
+        """The key of the stored paper that ``paper`` is the same as, if any."""
+        if paper.arxiv_id and paper.arxiv_id in self.by_arxiv:
+            return self.by_arxiv[paper.arxiv_id]
+        doi = normalize_doi(paper.doi)
+        if doi and doi in self.by_doi:
+            return self.by_doi[doi]
+        tnorm = normalize_title(paper.title)
+        if tnorm:
+            return self.by_title.get((tnorm, paper.year))
+        return None
+
+    def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
+        """Add ``paper`` or merge it into the stored record it is the same as.
+
+        ``refresh`` (arXiv re-add): arXiv fields and the author list are replaced by the new
+        values; the key, topics, note and social record are kept either way.
+        """
+        paper = paper.model_copy()
+        paper.doi = normalize_doi(paper.doi)
+        existing = self.find(paper)
+        if existing is not None:
+            return self._merge(existing, paper, refresh)
+        return self._insert(paper)
+
+    # -- insert --------------------------------------------------------------------------
+    def _insert(self, paper: Paper) -> PutResult:
+        requested, reason = paper.key, None
+        if requested and not is_safe_key(requested):
+            reason = "not a safe file name"
+        elif requested and requested in self.keys:
+            reason = "already used by another paper"
+        if requested and reason is None:
+            key = requested
+        else:
+            first_last = paper.authors[0].last if paper.authors else None
+            stem = requested if reason == "already used by another paper" else key_stem(
+                first_last, paper.year, paper.title
+            )
+            key = unique_key(stem, self.keys.__contains__)
+        stamp = now_iso()
+        row = self._row(paper)
+        row.update(key=key, added_at=paper.added_at or stamp, modified_at=stamp)
+        cols = ", ".join(row)
+        self.conn.execute(
+            f"INSERT INTO papers ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+        self._set_authors(key, paper.authors)
+        self._add_topics(key, paper.topics, replace_text=True)
+        self._index(key, paper.arxiv_id, paper.doi, row["title_norm"], paper.year)
+        return PutResult(key, "added", requested if reason else None, reason)
+
+    def _row(self, paper: Paper) -> dict:
+        row = {f: getattr(paper, f) for f in SCALAR_FIELDS}
+        row["title"] = " ".join(paper.title.split())
+        row["title_norm"] = normalize_title(paper.title)
+        row["categories"] = json.dumps(paper.categories) if paper.categories else None
+        row["fields"] = json.dumps(paper.fields, ensure_ascii=False) if paper.fields else None
+        row["authors_text"] = "; ".join(a.name for a in paper.authors)
+        return row
+
+    # -- merge ---------------------------------------------------------------------------
+    def _merge(self, key: str, paper: Paper, refresh: bool) -> PutResult:
+        cur = self.conn.execute("SELECT * FROM papers WHERE key = ?", [key])
+        names = [d[0] for d in cur.description]
+        old = dict(zip(names, cur.fetchone(), strict=True))
+        new = self._row(paper)
+        updates: dict = {}
+        for field in SCALAR_FIELDS + ("categories",):
+            value = new.get(field)
+            if value in (None, "", "[]"):
+                continue
+            if (refresh and field in ARXIV_FIELDS | {"categories"}) or old.get(field) in (None, ""):
+                if old.get(field) != value:
+                    updates[field] = value
+        if refresh and paper.arxiv_id and old.get("arxiv_id") is None:
+            updates["arxiv_id"] = paper.arxiv_id
+        if new["fields"]:
+            merged_fields = json.loads(old["fields"] or "{}")
+            for k, v in paper.fields.items():
+                merged_fields.setdefault(k, v)
+            updates["fields"] = json.dumps(merged_fields, ensure_ascii=False)
+        if "title" in updates:
+            updates["title_norm"] = new["title_norm"]
+        replace_authors = paper.authors and (refresh or not old["authors_text"])
+        if replace_authors:
+            updates["authors_text"] = new["authors_text"]
+        if updates:
+            updates["modified_at"] = now_iso()
+            sets = ", ".join(f"{c} = ?" for c in updates)
+            self.conn.execute(
+                f"UPDATE papers SET {sets} WHERE key = ?", [*updates.values(), key]
+            )
+        if replace_authors:
+            self._set_authors(key, paper.authors)
+        self._add_topics(key, paper.topics)
+        self._index(
+            key,
+            updates.get("arxiv_id", old["arxiv_id"]),
+            updates.get("doi", old["doi"]),
+            updates.get("title_norm", old["title_norm"]),
+            updates.get("year", old["year"]),
+        )
+        return PutResult(key, "refreshed" if refresh else "merged")
+
+    # -- authors and topics --------------------------------------------------------------
+    def _author_id(self, author: Author) -> int:
+        name = author.name
+        aid = self.author_ids.get(name)
+        if aid is None:
+            cur = self.conn.execute(
+                "INSERT INTO authors (name, first, last) VALUES (?, ?, ?)",
+                [name, author.first, author.last],
+            )
+            aid = cur.lastrowid
+            self.author_ids[name] = aid
+        return aid
+
+    def _set_authors(self, key: str, authors: list[Author]) -> None:
+        self.conn.execute("DELETE FROM paper_authors WHERE paper_key = ?", [key])
+        self.conn.executemany(
+            "INSERT INTO paper_authors (paper_key, position, author_id) VALUES (?, ?, ?)",
+            [(key, i, self._author_id(a)) for i, a in enumerate(a for a in authors if a.name)],
+        )
+
+    def _add_topics(self, key: str, topics: Iterable[str], replace_text: bool = False) -> None:
+        topics = [t for t in dict.fromkeys(t.strip() for t in topics) if t]
+        if not topics:
+            return
+        add_topics(self.db, key, topics, known=self.known_topics)
+
+
+def add_topics(
+    db: sqlite_utils.Database, key: str, topics: Iterable[str], known: set[str] | None = None
+) -> None:
+    """Tag paper ``key`` with ``topics`` (created as needed) and refresh its search text."""
+    conn = db.conn
+    for t in topics:
+        if known is None or t not in known:
+            conn.execute("INSERT OR IGNORE INTO topics (name) VALUES (?)", [t])
+            if known is not None:
+                known.add(t)
+    conn.executemany(
+        "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES (?, ?)",
+        [(key, t) for t in topics],
+    )
+    _refresh_topics_text(db, key)
+
+
+def remove_topics(db: sqlite_utils.Database, key: str, topics: Iterable[str]) -> None:
+    """Untag paper ``key``."""
+    db.conn.executemany(
+        "DELETE FROM paper_topics WHERE paper_key = ? AND topic = ?", [(key, t) for t in topics]
+    )
+    _refresh_topics_text(db, key)
+
+
+def _refresh_topics_text(db: sqlite_utils.Database, key: str) -> None:
+    names = [r[0] for r in db.conn.execute(
+        "SELECT topic FROM paper_topics WHERE paper_key = ? ORDER BY topic", [key]
+    )]
+    db.conn.execute("UPDATE papers SET topics_text = ? WHERE key = ?", [" ".join(names), key])
+
+
+# -- reading -----------------------------------------------------------------------------
+def _papers_from_rows(db: sqlite_utils.Database, rows: list[dict]) -> list[Paper]:
+    if not rows:
+        return []
+    keys = [r["key"] for r in rows]
+    authors: dict[str, list[Author]] = {k: [] for k in keys}
+    topics: dict[str, list[str]] = {k: [] for k in keys}
+    # Chunk the IN lists below SQLite's variable limit.
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        for pk, first, last in db.conn.execute(
+            f"SELECT pa.paper_key, a.first, a.last FROM paper_authors pa "
+            f"JOIN authors a ON a.id = pa.author_id WHERE pa.paper_key IN ({marks}) "
+            f"ORDER BY pa.paper_key, pa.position",
+            chunk,
+        ):
+            authors[pk].append(Author(first=first, last=last))
+        for pk, topic in db.conn.execute(
+            f"SELECT paper_key, topic FROM paper_topics WHERE paper_key IN ({marks}) "
+            f"ORDER BY topic",
+            chunk,
+        ):
+            topics[pk].append(topic)
+    out = []
+    for r in rows:
+        data = {f: r.get(f) for f in SCALAR_FIELDS}
+        data.update(
+            key=r["key"],
+            added_at=r.get("added_at"),
+            categories=json.loads(r["categories"]) if r.get("categories") else [],
+            fields=json.loads(r["fields"]) if r.get("fields") else {},
+            authors=authors[r["key"]],
+            topics=topics[r["key"]],
+        )
+        out.append(Paper(**data))
+    return out
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> list[dict]:
+    cur = db.conn.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def resolve_key(db: sqlite_utils.Database, ref: str) -> str | None:
+    """The key of the paper ``ref`` names: a key, an arXiv id (any version, URL) or a DOI."""
+    ref = ref.strip()
+    row = db.conn.execute("SELECT key FROM papers WHERE key = ?", [ref]).fetchone()
+    if row:
+        return row[0]
+    try:
+        arxiv_id, _ = parse_arxiv_id(ref)
+    except BadId:
+        arxiv_id = None
+    if arxiv_id:
+        row = db.conn.execute("SELECT key FROM papers WHERE arxiv_id = ?", [arxiv_id]).fetchone()
+        if row:
+            return row[0]
+    doi = normalize_doi(ref)
+    if doi:
+        row = db.conn.execute("SELECT key FROM papers WHERE doi = ?", [doi]).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def get_paper(db: sqlite_utils.Database, ref: str) -> Paper | None:
+    """The paper named by a key, an arXiv id or a DOI."""
+    key = resolve_key(db, ref)
+    if key is None:
+        return None
+    return _papers_from_rows(db, _rows(db, "SELECT * FROM papers WHERE key = ?", [key]))[0]
+
+
+def get_papers(db: sqlite_utils.Database, keys: list[str]) -> list[Paper]:
+    """Papers by key, in the given order (missing keys skipped)."""
+    found: dict[str, dict] = {}
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        for r in _rows(db, f"SELECT * FROM papers WHERE key IN ({marks})", chunk):
+            found[r["key"]] = r
+    return _papers_from_rows(db, [found[k] for k in keys if k in found])
+
+
+SORTS = {
+    "key": "key",
+    "year": "year DESC, key",
+    "added": "added_at DESC, key",
+    "title": "title COLLATE NOCASE, key",
+}
+
+
+def list_papers(
+    db: sqlite_utils.Database,
+    *,
+    topic: str | None = None,
+    sort: str = "key",
+    limit: int | None = None,
+) -> list[Paper]:
+    """All papers (optionally those tagged ``topic``), sorted by ``sort`` (see :data:`SORTS`)."""
+    where, params = "", []
+    if topic:
+        where = "WHERE key IN (SELECT paper_key FROM paper_topics WHERE topic = ?)"
+        params.append(topic)
+    sql = f"SELECT * FROM papers {where} ORDER BY {SORTS[sort]}"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return _papers_from_rows(db, _rows(db, sql, params))
+
+
+def delete_paper(db: sqlite_utils.Database, key: str) -> bool:
+    """Remove a paper and its links (the note file, if any, is left on disk)."""
+    cur = db.conn.execute("DELETE FROM papers WHERE key = ?", [key])
+    db.conn.execute(
+        "DELETE FROM authors WHERE id NOT IN (SELECT DISTINCT author_id FROM paper_authors)"
+    )
+    return cur.rowcount > 0
