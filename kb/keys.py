@@ -9,7 +9,7 @@ from collections.abc import Callable
 _STOPWORDS = frozenset(
     "a an the on of in for to towards toward and with at by from is are".split()
 )
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+\-]*$")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:+\-]*")
 
 
 def ascii_fold(text: str) -> str:
@@ -28,7 +28,7 @@ def normalize_title(title: str) -> str:
 
 def is_safe_key(key: str) -> bool:
     """A key usable as a file name: no ``/``, ``..``, spaces or control characters."""
-    return bool(_SAFE_KEY.match(key)) and ".." not in key and len(key) <= 120
+    return bool(_SAFE_KEY.fullmatch(key)) and ".." not in key and len(key) <= 120
 
 
 def key_stem(last_name: str | None, year: int | None, title: str) -> str:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils import Migrations
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -23,11 +24,34 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     from kb.store.migrations import migrations
 
-    if migrations.pending(db):
+    apply_migrations(db, migrations)
+    return db
+
+
+def apply_migrations(db: sqlite_utils.Database, ms: Migrations) -> None:
+    """Apply pending steps of ``ms`` under one write lock, then restore the FTS triggers.
+
+    Foreign keys are switched off meanwhile (``transform()`` rebuilds tables that others
+    reference with ON DELETE CASCADE) and checked before commit. ``transform()`` also drops
+    FTS sync triggers, so the index is rebuilt after any step: no migration can forget it.
+    """
+    if not ms.pending(db):
+        return
+    from kb.store.migrations import ensure_fts
+
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
         # Serialise concurrent first opens: the whole migration run holds the write lock.
         with write_transaction(db):
-            migrations.apply(db)
-    return db
+            if not ms.pending(db):
+                return
+            ms.apply(db)
+            ensure_fts(db)
+            problems = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise sqlite3.IntegrityError(f"migration broke foreign keys: {problems[:5]}")
+    finally:
+        db.conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _retry_locked(fn, attempts: int = 200):

@@ -1,0 +1,138 @@
+"""The store: migrations, identity merging, keys, topics, deletion, FTS sync."""
+
+import sqlite3
+
+import pytest
+from conftest import make_paper, put
+
+from kb.config import KB
+from kb.models import Author
+from kb.store.migrations import migrations
+from kb.store.papers import get_paper, list_papers, resolve_key
+from kb.store.search import search
+
+
+def test_open_sets_wal_foreign_keys_and_is_migrated(tmp_kb: KB):
+    db = tmp_kb.db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert not migrations.pending(db)
+    names = [m.name for m in migrations.applied(db)]
+    assert names == sorted(names) and names[0].startswith("m001")
+
+
+def test_store_opens_in_plain_sqlite(tmp_kb: KB):
+    put(tmp_kb, make_paper())
+    conn = sqlite3.connect(tmp_kb.db_path)
+    assert conn.execute("SELECT key FROM papers").fetchall() == [("ruder2017overview",)]
+
+
+def test_add_generates_design_key(tmp_kb: KB):
+    (res,) = put(tmp_kb, make_paper())
+    assert res.key == "ruder2017overview" and res.action == "added"
+    p = get_paper(tmp_kb.db, "ruder2017overview")
+    assert [a.name for a in p.authors] == ["Sebastian Ruder"]
+
+
+@pytest.mark.parametrize(
+    "dup",
+    [
+        dict(arxiv_id="1706.05098", title="Something else", year=2020),
+        dict(arxiv_id=None, doi="https://doi.org/10.1/ABC", title="Other", year=2001),
+        dict(arxiv_id=None, title="AN OVERVIEW of multi-task learning in deep neural networks!"),
+    ],
+)
+def test_identity_merges_same_paper(tmp_kb: KB, dup):
+    first = make_paper(doi="10.1/abc")
+    second = make_paper(key="Ruder2017", venue="arXiv", **dup)
+    r1, r2 = put(tmp_kb, first, second)
+    assert r2.key == r1.key and r2.action == "merged"
+    assert len(list_papers(tmp_kb.db)) == 1
+    p = get_paper(tmp_kb.db, r1.key)
+    assert p.title == first.title  # merging never overwrites a field already set
+    assert p.venue == "arXiv"  # ... but fills missing ones
+
+
+def test_same_title_different_year_is_a_different_paper(tmp_kb: KB):
+    r1, r2 = put(tmp_kb, make_paper(arxiv_id=None), make_paper(arxiv_id=None, year=2018))
+    assert r1.key != r2.key
+
+
+def test_key_collision_gets_suffix(tmp_kb: KB):
+    a = make_paper(arxiv_id=None, title="Overview of things")
+    b = make_paper(arxiv_id=None, title="Overview of other things")
+    c = make_paper(arxiv_id=None, title="Overview of more things")
+    keys = [r.key for r in put(tmp_kb, a, b, c)]
+    assert keys == ["ruder2017overview", "ruder2017overviewa", "ruder2017overviewb"]
+
+
+def test_unsafe_bibtex_key_is_replaced_and_reported(tmp_kb: KB):
+    (r,) = put(tmp_kb, make_paper(key="../etc/passwd"))
+    assert r.key == "ruder2017overview"
+    assert r.requested_key == "../etc/passwd" and "safe" in r.key_reason
+
+
+def test_refresh_replaces_arxiv_fields_but_keeps_user_ones(tmp_kb: KB):
+    from kb.store.papers import PaperWriter, add_topics
+
+    put(tmp_kb, make_paper(key="mykey", topics=["survey"]))
+    with tmp_kb.write() as db:
+        add_topics(db, "mykey", ["architectures"])
+        new = make_paper(title="An Overview  of MTL (v2)", abstract="new abstract",
+                         authors=[Author(first="S.", last="Ruder")], arxiv_version=2)
+        res = PaperWriter(db).put(new, refresh=True)
+    assert res.key == "mykey" and res.action == "refreshed"
+    p = get_paper(tmp_kb.db, "1706.05098v1")
+    assert p.title == "An Overview of MTL (v2)" and p.abstract == "new abstract"
+    assert p.topics == ["architectures", "survey"]
+    assert p.arxiv_version == 2
+
+
+def test_resolve_key_by_key_arxiv_url_and_doi(tmp_kb: KB):
+    put(tmp_kb, make_paper(doi="10.48550/arXiv.1706.05098"))
+    for ref in ["ruder2017overview", "1706.05098", "arXiv:1706.05098v3",
+                "https://arxiv.org/abs/1706.05098", "https://doi.org/10.48550/ARXIV.1706.05098"]:
+        assert resolve_key(tmp_kb.db, ref) == "ruder2017overview", ref
+    assert resolve_key(tmp_kb.db, "nope") is None
+
+
+def test_delete_cascades_links(tmp_kb: KB):
+    from kb.store.papers import delete_paper
+
+    put(tmp_kb, make_paper(topics=["survey"]))
+    with tmp_kb.write() as db:
+        assert delete_paper(db, "ruder2017overview")
+    db = tmp_kb.db
+    for table in ("paper_authors", "paper_topics", "authors", "papers_fts"):
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_failed_transaction_leaves_store_unchanged(tmp_kb: KB):
+    from kb.store.papers import PaperWriter
+
+    with pytest.raises(RuntimeError), tmp_kb.write() as db:
+        PaperWriter(db).put(make_paper())
+        raise RuntimeError("boom")
+    assert list_papers(tmp_kb.db) == []
+
+
+def test_fts_stays_in_sync_after_a_transforming_migration(tmp_kb: KB):
+    from sqlite_utils import Migrations
+
+    from kb.store.db import apply_migrations
+
+    put(tmp_kb, make_paper(topics=["survey"]))
+    db = tmp_kb.db
+    later = Migrations("mtlkb-test")
+
+    @later()
+    def m900_transform(db):
+        db["papers"].transform(types={"month": str})  # drops the FTS sync triggers
+
+    apply_migrations(db, later)
+    assert db.execute("SELECT count(*) FROM paper_topics").fetchone()[0] == 1
+    put(tmp_kb, make_paper(arxiv_id="1705.07115", title="Uncertainty to weigh losses",
+                           authors=[Author(first="Alex", last="Kendall")], year=2018))
+    assert [h.key for h in search(db, "uncertainty")] == ["kendall2018uncertainty"]
+    assert [h.key for h in search(db, "overview")] == ["ruder2017overview"]
