@@ -1,0 +1,27 @@
+"""demo: the whole tool on the bundled canon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kb.cli_support import get_kb
+from kb.config import KB
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        ctx: typer.Context,
+        directory: Path | None = typer.Argument(
+            None, help="KB folder (default: the current KB, e.g. this repository)."
+        ),
+        rerun: bool = typer.Option(False, help="Run reproductions again even if already run."),
+    ) -> None:
+        """Import the MTL canon, write notes, run every reproduction (smoke, CPU), build the site."""
+        from kb.demo import run
+
+        kb = KB(directory) if directory else get_kb(ctx)
+        index = run(kb, say=typer.echo, rerun=rerun)
+        typer.echo(str(index))
