@@ -7,7 +7,6 @@ need them, so ``mtlkb --help`` and ``mtlkb search`` stay fast.
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -53,7 +52,11 @@ def main() -> None:
     except KBError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except sqlite3.OperationalError as exc:
+    except Exception as exc:
+        # sqlite3 is only imported by commands that open the store; keep it off --help's path.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError):
+            raise
         typer.echo(f"error: the store could not be used ({exc})", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
-_NEW = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>\d+))?$")
+_NEW = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?$")
 _OLD = re.compile(
     r"^(?P<arch>[a-z]+(?:-[a-z]+)*)(?:\.(?P<subj>[A-Za-z]{2}))?/(?P<yymm>\d{4})(?P<num>\d{3})"
-    r"(?:v(?P<v>\d+))?$"
-)
-_URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>.+?)(?:\.pdf)?/?$",
+    r"(?:v(?P<v>[1-9]\d*))?$",
     re.IGNORECASE,
 )
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<id>[^?#]+?)(?:\.pdf)?/?"
+    r"(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.|www\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 # An arXiv id somewhere in free text ("arXiv preprint arXiv:1705.07115", URLs).
 _ID_IN_TEXT = re.compile(
-    r"(?:arxiv[:\s./]*(?:abs/|pdf/)?)(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
+    r"(?:arxiv(?:\.org)?[:\s./]*(?:abs/|pdf/|html/)?)(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)",
     re.IGNORECASE,
 )
 
@@ -45,7 +48,12 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
         yy, mm = int(yymm[:2]), int(yymm[2:])
         ok_month = 1 <= mm <= 12
         four_digit_era = (7, 4) <= (yy, mm) <= (14, 12)
-        ok = ok_month and ((len(num) == 4 and four_digit_era) or (len(num) == 5 and yy >= 15))
+        today = date.today()
+        # Five-digit numbers from 1501 on, up to next month (slack for clocks and time zones;
+        # two-digit years wrap in 2107).
+        latest = (today.year % 100 + today.month // 12, today.month % 12 + 1)
+        five_digit_era = (15, 1) <= (yy, mm) <= latest
+        ok = ok_month and ((len(num) == 4 and four_digit_era) or (len(num) == 5 and five_digit_era))
         if not ok:
             raise BadId(f"{raw!r} is not a valid arXiv id")
         v = m.group("v")
@@ -53,10 +61,13 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     m = _OLD.match(s)
     if m:
         yy, mm = int(m.group("yymm")[:2]), int(m.group("yymm")[2:])
-        if not (1 <= mm <= 12) or not (yy >= 91 or yy <= 7):
+        # Old-style ids ran from 9108 to 0703.
+        in_era = (91, 8) <= (yy, mm) <= (99, 12) or (0, 1) <= (yy, mm) <= (7, 3)
+        if not (1 <= mm <= 12) or not in_era:
             raise BadId(f"{raw!r} is not a valid arXiv id")
         v = m.group("v")
-        return f"{m.group('arch')}/{m.group('yymm')}{m.group('num')}", int(v) if v else None
+        arch = m.group("arch").lower()
+        return f"{arch}/{m.group('yymm')}{m.group('num')}", int(v) if v else None
     raise BadId(f"{raw!r} is not an arXiv id (expected e.g. 2009.09796, hep-th/9901001 or a URL)")
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 TAXONOMY_PATH = Path(__file__).parent / "data" / "taxonomy.toml"
 
@@ -27,7 +30,7 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> tuple[Topic, ...]:
     return tuple(Topic(name=name, **fields) for name, fields in data.get("topics", {}).items())
 
 
-def sync_taxonomy(db: sqlite_utils.Database) -> int:
+def sync_taxonomy(db: "sqlite_utils.Database") -> int:
     """Write the taxonomy's titles, parents and descriptions into ``topics`` (in a transaction)."""
     topics = load_taxonomy()
     db.conn.executemany(

@@ -136,3 +136,14 @@ def test_fts_stays_in_sync_after_a_transforming_migration(tmp_kb: KB):
                            authors=[Author(first="Alex", last="Kendall")], year=2018))
     assert [h.key for h in search(db, "uncertainty")] == ["kendall2018uncertainty"]
     assert [h.key for h in search(db, "overview")] == ["ruder2017overview"]
+
+
+def test_refresh_that_changes_doi_forgets_the_old_one(tmp_kb: KB):
+    from kb.store.papers import PaperWriter
+
+    put(tmp_kb, make_paper(doi="10.1/old"))
+    with tmp_kb.write() as db:
+        w = PaperWriter(db)
+        w.put(make_paper(doi="10.1/new"), refresh=True)
+        other = w.put(make_paper(arxiv_id=None, doi="10.1/old", title="Different", year=1999))
+    assert other.action == "added" and other.key != "ruder2017overview"

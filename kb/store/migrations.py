@@ -219,3 +219,9 @@ def m004_runs(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m005_notes_template(db: sqlite_utils.Database) -> None:
+    """The fingerprint of the note template a note was parsed against (re-parse on change)."""
+    db.execute("ALTER TABLE notes ADD COLUMN template TEXT")

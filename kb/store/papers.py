@@ -174,6 +174,12 @@ class PaperWriter:
         if replace_authors:
             self._set_authors(key, paper.authors)
         self._add_topics(key, paper.topics)
+        # A refresh may change the DOI or title: drop the old index entries before re-indexing.
+        if "doi" in updates and self.by_doi.get(old["doi"]) == key:
+            del self.by_doi[old["doi"]]
+        old_title = (old["title_norm"], old["year"])
+        if {"title_norm", "year"} & updates.keys() and self.by_title.get(old_title) == key:
+            del self.by_title[old_title]
         self._index(
             key,
             updates.get("arxiv_id", old["arxiv_id"]),

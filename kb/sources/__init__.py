@@ -1,0 +1,1 @@
+"""Sources of paper records: the arXiv API (:mod:`kb.sources.arxiv_source`) and BibTeX files."""
