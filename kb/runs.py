@@ -287,8 +287,9 @@ def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
         for row in _rows(kb, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?",
                          [repro.doi.lower()]):
             found.setdefault(row["key"], {**row, "source": "doi"})
-    for row in _rows(kb, "SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
-                         "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?", [repro_id]):
+    sql = ("SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
+           "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?")
+    for row in _rows(kb, sql, [repro_id]):
         found.setdefault(row["key"], row)
     return sorted(found.values(), key=lambda r: r["key"])
 
@@ -408,7 +409,12 @@ def execute_run(
     try:
         config = runner.make_config(repro_id, scale, seed, **(overrides or {}))
     except ValueError as exc:
-        raise KBError(str(exc)) from None
+        errors = getattr(exc, "errors", None)
+        if callable(errors):  # a pydantic ValidationError: one line per field, keep the first
+            first = errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "config"
+            raise KBError(f"bad config for {repro_id}: {where}: {first.get('msg')}") from None
+        raise KBError(str(exc).splitlines()[0]) from None
     run_id = start_run(
         kb, repro_id, scale=scale, seed=seed, device=str(dev),
         device_name=runner.device_name(dev), config=config.model_dump(),

@@ -1,0 +1,217 @@
+"""The text of a new reading note, made from a :class:`Paper` and the template in effect.
+
+The template (``kb/notes/template.md``, or ``templates/note.md`` in the KB folder) uses a
+deliberately tiny placeholder syntax: ``{{name}}`` or ``{{name|filter}}`` with the filters
+``json`` (a JSON string, safe inside the HTML comment of the header) and ``md`` (one line,
+``<`` and ``>`` escaped). Substitution is one regex pass: values are never re-scanned, and
+``str.format`` never sees user text. An unknown placeholder is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+from kb.models import Paper
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([A-Za-z_]+)\s*)?\}\}")
+TEMPLATE_NAME = "note.md"
+UNREAD_DATE = ""
+UNREAD_MINUTES = "0"
+
+
+# -- the template in effect --------------------------------------------------------------
+def packaged_template() -> str:
+    """The template shipped with mtlkb (the seed note's shape)."""
+    return resources.files("kb.notes").joinpath("template.md").read_text(encoding="utf-8")
+
+
+def template_path(templates_dir: Path) -> Path:
+    return Path(templates_dir) / TEMPLATE_NAME
+
+
+def load_template(kb) -> tuple[str, str]:
+    """``(template text, where it came from)``: the KB's ``templates/note.md`` if readable."""
+    path = template_path(kb.templates_dir)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError):
+            pass
+    return packaged_template(), "packaged"
+
+
+# -- escaping ----------------------------------------------------------------------------
+def one_line(text: str | None) -> str:
+    return " ".join(str(text or "").split())
+
+
+def json_value(value: object) -> str:
+    """JSON that cannot close the HTML comment around the header (``<``/``>``/``&`` escaped)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def md_line(text: str | None) -> str:
+    return one_line(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def balance_braces(text: str) -> str:
+    """Drop unmatched ``}`` and close unmatched ``{`` so a BibTeX value stays one value."""
+    out, depth = [], 0
+    prev = ""
+    for ch in text:
+        if ch == "{" and prev != "\\":
+            depth += 1
+        elif ch == "}" and prev != "\\":
+            if depth == 0:
+                prev = ch
+                continue
+            depth -= 1
+        out.append(ch)
+        prev = ch
+    return "".join(out) + "}" * depth
+
+
+def bib_value(text: str | None) -> str:
+    return balance_braces(one_line(text))
+
+
+# -- BibTeX ------------------------------------------------------------------------------
+_ENTRY_HEAD = re.compile(r"@\s*\w+\s*[{(]\s*[^,\s]*\s*,")
+_HAS_ABSTRACT = re.compile(r"(?:^|[,{\s])abstract\s*=", re.I)
+
+
+def _entry_type(paper: Paper) -> str:
+    if paper.entry_type and re.fullmatch(r"[A-Za-z]+", paper.entry_type):
+        return paper.entry_type.lower()
+    if paper.venue or paper.journal_ref:
+        return "article"
+    return "misc"
+
+
+def generate_bibtex(paper: Paper, key: str) -> str:
+    """A BibTeX entry in the seed's style (one ``field = {value},`` a line, alphabetical)."""
+    fields: dict[str, str] = {}
+    if paper.abstract:
+        fields["abstract"] = bib_value(paper.abstract)
+    if paper.arxiv_id:
+        fields["archivePrefix"] = "arXiv"
+        fields["arxivId"] = paper.arxiv_id + (f"v{paper.arxiv_version}" if paper.arxiv_version
+                                              else "")
+        fields["eprint"] = paper.arxiv_id
+        if paper.primary_category:
+            fields["primaryClass"] = bib_value(paper.primary_category)
+    if paper.authors:
+        fields["author"] = " and ".join(
+            bib_value(f"{a.last}, {a.first}" if a.first and a.last else a.name)
+            for a in paper.authors if a.name
+        )
+    if paper.doi:
+        fields["doi"] = bib_value(paper.doi)
+    venue_field = "journal" if _entry_type(paper) == "article" else "howpublished"
+    if paper.venue:
+        fields[venue_field] = bib_value(paper.venue)
+    for name, value in (paper.fields or {}).items():
+        name = re.sub(r"[^A-Za-z0-9_-]", "", str(name))
+        if name and name.lower() not in {f.lower() for f in fields} | {"title", "year"}:
+            fields[name] = bib_value(value)
+    fields["title"] = "{" + bib_value(paper.title) + "}"
+    if paper.url:
+        fields["url"] = bib_value(paper.url)
+    if paper.year:
+        fields["year"] = str(paper.year)
+    body = ",\n".join(f"{k} = {{{v}}}" for k, v in sorted(fields.items(), key=lambda kv:
+                                                          kv[0].lower()))
+    return f"@{_entry_type(paper)}{{{key},\n{body}\n}}"
+
+
+def bibtex_with_abstract(bibtex: str, abstract: str | None) -> str:
+    """The stored entry as it is, with an ``abstract`` field added first when it has none."""
+    text = bibtex.strip("\n")
+    if not abstract or _HAS_ABSTRACT.search(text):
+        return text
+    m = _ENTRY_HEAD.search(text)
+    if not m:
+        return text
+    return f"{text[: m.end()]}\nabstract = {{{bib_value(abstract)}}},{text[m.end():]}"
+
+
+def citation(paper: Paper, key: str) -> str:
+    if paper.bibtex and paper.bibtex.strip():
+        return bibtex_with_abstract(paper.bibtex, paper.abstract)
+    return generate_bibtex(paper, key)
+
+
+def fence_for(text: str) -> str:
+    """A backtick fence longer than any backtick run inside ``text`` (at least three)."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+# -- the note ----------------------------------------------------------------------------
+def abs_url(paper: Paper) -> str:
+    if paper.url:
+        return paper.url
+    if paper.arxiv_id:
+        return f"https://arxiv.org/abs/{paper.arxiv_id}"
+    if paper.doi:
+        return f"https://doi.org/{paper.doi}"
+    return ""
+
+
+def note_values(paper: Paper, key: str) -> dict[str, str]:
+    """Every placeholder's value (raw; filters escape at substitution time)."""
+    bib = citation(paper, key)
+    topics = [t.replace("`", "") for t in paper.topics if t.replace("`", "").strip()]
+    return {
+        "key": key,
+        "title": one_line(paper.title),
+        "url": abs_url(paper),
+        "pdf": paper.pdf_url or abs_url(paper),
+        "topics": ", ".join(topics),
+        "topics_md": ", ".join(f"`{t}`" for t in topics),
+        "date": UNREAD_DATE,
+        "read_on": UNREAD_DATE,
+        "estimated_minutes": UNREAD_MINUTES,
+        "minutes": UNREAD_MINUTES,
+        "bibtex": bib,
+        "fence": fence_for(bib),
+        "authors": "; ".join(a.name for a in paper.authors),
+        "year": str(paper.year or ""),
+        "venue": one_line(paper.venue),
+        "arxiv_id": paper.arxiv_id or "",
+        "doi": paper.doi or "",
+        "abstract": one_line(paper.abstract),
+    }
+
+
+FILTERS = {"json": json_value, "md": md_line, "line": one_line}
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Substitute ``{{name}}`` / ``{{name|filter}}`` in one pass."""
+
+    def sub(m: re.Match) -> str:
+        name, flt = m.group(1), m.group(2)
+        if name not in values:
+            return m.group(0)
+        value = values[name]
+        if flt:
+            func = FILTERS.get(flt)
+            if func is None:
+                return m.group(0)
+            return func(value)
+        return value
+
+    return PLACEHOLDER.sub(sub, template)
+
+
+def render_note(paper: Paper, template: str | None = None, key: str | None = None) -> str:
+    """The full text of a new note for ``paper``."""
+    key = key or paper.key or "paper"
+    text = fill(template if template is not None else packaged_template(),
+                note_values(paper, key))
+    return text if text.endswith("\n") else text + "\n"

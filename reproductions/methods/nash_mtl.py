@@ -1,0 +1,112 @@
+"""Nash-MTL (Navon et al., "Multi-Task Learning as a Bargaining Game", ICML 2022,
+arXiv 2202.01017; authors' code AvivNavon/nash-mtl ``methods/weight_methods.py``).
+
+The update ``d = G^T alpha`` is the Nash bargaining solution among the tasks: with
+``K = G G^T`` the weights solve
+
+    alpha_i (K alpha)_i = 1,   alpha > 0      (Eq. 4: K alpha = 1 / alpha).
+
+These are exactly the stationarity conditions of the strictly convex problem
+``min_{alpha > 0}  1/2 alpha^T K alpha - sum_i log alpha_i``, which we solve in torch,
+batched, by damped Newton's method (the objective is self-concordant, so the step
+``Delta / (1 + lambda)``, with ``lambda`` the Newton decrement, stays in the positive
+orthant and converges globally, then quadratically).  The authors instead run a
+sequence of convex programs (cvxpy/ECOS, ``optim_niter = 20``) on ``K / ||K||_F``.
+For two tasks the solution is closed form:
+``alpha_i = 1 / (||g_i|| sqrt(1 + cos(g_1, g_2)))``.
+
+If the gradients are linearly dependent with a positive combination summing to zero
+(e.g. ``g_2 = -g_1``) no solution exists and the iterates diverge; they are returned
+after ``max_iter`` Newton steps.  ``max_norm > 0`` clips the norm of ``d`` (and scales
+the returned weights) like the authors' training loop (which uses 1.0); the paper's
+algorithm has no clipping, hence the default 0.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from reproductions.methods.base import Method
+
+
+def nash_weights_2(gram: Tensor) -> Tensor:
+    """Closed-form Nash bargaining weights for two tasks (``gram`` (..., 2, 2))."""
+    n1 = gram[..., 0, 0].sqrt()
+    n2 = gram[..., 1, 1].sqrt()
+    cos = gram[..., 0, 1] / (n1 * n2)
+    k = (1 + cos).sqrt()
+    return torch.stack([1 / (n1 * k), 1 / (n2 * k)], dim=-1)
+
+
+def nash_weights(gram: Tensor, max_iter: int = 100, tol: float = 1e-12) -> Tensor:
+    """Solve ``alpha_i (K alpha)_i = 1`` for ``K = gram`` (..., T, T) by damped Newton
+    (in float64 whatever the input dtype: the system is tiny)."""
+    out_dtype = gram.dtype
+    gram = gram.double()
+    diag = torch.diagonal(gram, dim1=-2, dim2=-1)
+    scale = diag.amax(-1, keepdim=True).clamp_min(torch.finfo(gram.dtype).tiny)
+    K = gram / scale.unsqueeze(-1)  # solution for K is sqrt(scale) * solution for gram
+    d = torch.diagonal(K, dim1=-2, dim2=-1)
+    alpha = 1 / torch.where(d > 0, d, torch.ones_like(d)).sqrt()
+    for it in range(max_iter):
+        Ka = (K @ alpha.unsqueeze(-1)).squeeze(-1)
+        grad = Ka - 1 / alpha
+        H = K + torch.diag_embed(1 / alpha**2)
+        delta = -torch.linalg.solve(H, grad.unsqueeze(-1)).squeeze(-1)
+        lam2 = -(grad * delta).sum(-1, keepdim=True)  # Newton decrement squared
+        lam = lam2.clamp_min(0).sqrt()
+        alpha = alpha + delta / (1 + lam)
+        alpha = alpha.clamp_min(torch.finfo(gram.dtype).tiny)
+        if it % 5 == 4 and bool((lam2 < tol).all()):
+            break
+    return (alpha / scale.sqrt()).to(out_dtype)
+
+
+class NashMTL(Method):
+    """Nash-MTL bargaining weights.
+
+    Hyperparameters:
+        max_norm: clip ``||d||`` to this value (0 disables; the authors' scripts use 1.0).
+        update_weights_every: recompute the weights every k calls, reusing them in
+            between (authors' speed-up; default 1).
+        max_iter: Newton iterations.
+    """
+
+    name = "nashmtl"
+    uses_grads = True
+    gramian_based = True
+
+    def __init__(
+        self,
+        n_tasks: int,
+        max_norm: float = 0.0,
+        update_weights_every: int = 1,
+        max_iter: int = 100,
+    ) -> None:
+        super().__init__(n_tasks)
+        self.max_norm = float(max_norm)
+        self.update_weights_every = int(update_weights_every)
+        self.max_iter = int(max_iter)
+        self._step = 0
+        self._cached: Tensor | None = None
+
+    def solve(self, gram: Tensor) -> Tensor:
+        """The exact bargaining weights for ``gram`` (closed form for two tasks)."""
+        if gram.shape[-1] == 2:
+            return nash_weights_2(gram)
+        return nash_weights(gram, self.max_iter)
+
+    def weights_from_gramian(self, gram: Tensor, losses: Tensor | None = None) -> Tensor:
+        if (
+            self._cached is None
+            or self._step % self.update_weights_every == 0
+            or self._cached.shape != gram.shape[:-1]
+        ):
+            self._cached = self.solve(gram)
+        self._step += 1
+        w = self._cached
+        if self.max_norm > 0:
+            norm = (w.unsqueeze(-2) @ gram @ w.unsqueeze(-1)).squeeze(-1).clamp_min(0).sqrt()
+            w = w * torch.where(norm > self.max_norm, self.max_norm / norm, torch.ones_like(norm))
+        return w

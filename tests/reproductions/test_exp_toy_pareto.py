@@ -1,0 +1,78 @@
+"""toy-pareto: the exact port of the authors' toy, and the smoke run's sanity verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from reproductions import runner
+from reproductions.experiments import toy_pareto as toy
+
+
+def test_analytic_gradient_matches_autograd() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(4000, 2, generator=g, dtype=torch.float64) * 24 - 12
+    special = torch.tensor([[0.0, 0.0], [-7.0, 0.0], [1.0, -8.3552], [9.0, 9.0], [-8.5, 7.5],
+                            [-7.0, 3.0]], dtype=torch.float64)
+    x = torch.cat([x, special])
+    for scale in (1.0, 0.1):
+        f, G = toy.losses_and_grads(x, scale)
+        f2, G2 = toy.losses_and_grads_autograd(x, scale)
+        torch.testing.assert_close(f, f2)
+        torch.testing.assert_close(G, G2, rtol=1e-9, atol=1e-9)
+
+
+def test_clamp_passes_gradient_at_the_bound() -> None:
+    # At (0, 0) both gates are clamped exactly at 0; torch.clamp lets the gradient through
+    # there, so the start (0, 0) is not a stationary point (a strict comparison stalls it).
+    _, G = toy.losses_and_grads(torch.zeros(1, 2, dtype=torch.float64), 0.1)
+    assert G[0, :, 1].abs().min() > 0.1
+
+
+def test_pareto_set_and_optimum() -> None:
+    front = toy.pareto_set()
+    mid = front[np.argmin(np.abs(front[:, 0]))]
+    assert abs(mid[0]) < 0.02 and abs(mid[1] - toy.PARETO_X2) < 1e-3
+    assert front[:, 0].min() == pytest.approx(-7, abs=0.01)
+    assert front[:, 0].max() == pytest.approx(7, abs=0.01)
+    f = toy.toy_losses(torch.tensor([toy.OPTIMUM], dtype=torch.float64), 1.0)[0]
+    assert f.tolist() == pytest.approx([toy.OPTIMUM_LOSS, toy.OPTIMUM_LOSS], abs=2e-3)
+    assert toy.on_front(np.array([[3.0, -8.37], [9.0, 9.0]]), 0.05).tolist() == [True, False]
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("toy")
+    config = runner.make_config("toy-pareto", "smoke", 0)
+    result = runner.execute("toy-pareto", config, torch.device("cpu"), out_dir=out)
+    return result, out
+
+
+def test_smoke_verdicts_hold(smoke) -> None:
+    result, _ = smoke
+    assert result.verdicts and all(v.kind == "sanity" for v in result.verdicts)
+    failed = [(v.claim, v.ours) for v in result.verdicts if not v.passed]
+    assert not failed, failed
+
+
+def test_smoke_artifacts(smoke) -> None:
+    result, out = smoke
+    names = set(result.artifacts)
+    for setup in ("cagrad", "nashmtl"):
+        for kind in ("landscape", "objectives", "curves"):
+            assert {f"toy_{setup}_{kind}.png", f"toy_{setup}_{kind}.svg"} <= names
+    assert "metrics.json" in names
+    for name in names:
+        assert (Path(out) / name).stat().st_size > 0
+    assert not list(Path(out).glob(".*.tmp"))  # no half-written files left
+
+
+def test_seeded_runs_are_reproducible() -> None:
+    def once() -> dict:
+        cfg = runner.make_config("toy-pareto", "smoke", 7, steps_cagrad=300, steps_nashmtl=300)
+        return runner.execute("toy-pareto", cfg, torch.device("cpu")).metrics
+
+    assert once() == once()

@@ -1,0 +1,69 @@
+"""FAMO (Liu et al. 2023)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from method_checks import random_jacobians, run_common
+
+from reproductions.methods import FAMO, METHODS
+
+
+def test_registered():
+    assert METHODS["famo"] is FAMO and FAMO.needs_after_step
+
+
+def test_common_properties():
+    run_common(lambda T: FAMO(T))
+
+
+def test_effective_weights_on_simplex():
+    for seed, T in enumerate((2, 3, 7)):
+        m = FAMO(T)
+        G, losses = random_jacobians(seed, 50, T, 5)
+        _, w = m.aggregate(G, losses)
+        assert (w > 0).all()
+        torch.testing.assert_close(w.sum(-1), torch.ones(50, dtype=w.dtype))
+        assert (m.task_weights > 0).all()
+        torch.testing.assert_close(m.task_weights.sum(-1), torch.ones(50, dtype=w.dtype))
+
+
+def test_gradient_of_objective_matches_weights():
+    """grad of the FAMO objective = sum_i w_i grad L_i with the recorded weights."""
+    m = FAMO(3, min_losses=[0.1, 0.0, 0.2])
+    m.logits.data = torch.tensor([0.3, -0.2, 0.1])
+    x = torch.randn(4, requires_grad=True)
+    losses = torch.stack([(x**2).sum() + 0.2, (x - 1).pow(2).sum(), x.exp().sum() + 0.3])
+    J = torch.stack([torch.autograd.grad(loss, x, retain_graph=True)[0] for loss in losses])
+    m.backward(losses, [x])
+    torch.testing.assert_close(x.grad, m.last_weights @ J)
+
+
+def test_after_step_matches_authors_update():
+    """One logits update equals the authors' code (softmax-Jacobian of delta, Adam with wd)."""
+    T = 3
+    ours = FAMO(T, gamma=0.01, beta=0.025)
+    w = torch.zeros(T, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=0.025, weight_decay=0.01)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        prev = torch.rand(T, generator=g) + 0.5
+        curr = prev * (torch.rand(T, generator=g) * 0.5 + 0.5)
+        ours.weigh(prev)
+        ours.after_step(curr)
+        delta = (prev + 1e-8).log() - (curr + 1e-8).log()
+        d = torch.autograd.grad(F.softmax(w, -1), w, grad_outputs=delta)[0]
+        opt.zero_grad()
+        w.grad = d
+        opt.step()
+        torch.testing.assert_close(ours.logits.detach(), w.detach())
+
+
+def test_slower_task_gains_weight():
+    """A task whose loss decreased less (relatively) gets a larger weight."""
+    m = FAMO(2, gamma=0.0)
+    for _ in range(20):
+        m.weigh(torch.tensor([1.0, 1.0]))
+        m.after_step(torch.tensor([0.5, 0.95]))
+    z = m.task_weights
+    assert z[1] > z[0]

@@ -1,0 +1,192 @@
+"""``mtlkb repro list|run|show`` and ``mtlkb link``: recorded runs, artifacts, failures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kb import runs
+from kb.cli import app
+from kb.config import KB
+
+FAST = "kendall-uncertainty"  # about a second at smoke scale
+
+
+@pytest.fixture()
+def kb_dir(tmp_path: Path) -> Path:
+    return tmp_path / "kb"
+
+
+def invoke(kb_dir: Path, *args: str):
+    return CliRunner().invoke(app, ["--kb", str(kb_dir), *args], catch_exceptions=False)
+
+
+def add_paper(kb_dir: Path, key: str, arxiv_id: str | None = None, doi: str | None = None) -> None:
+    kb = KB.find(kb_dir)
+    with kb.write() as db:
+        db["papers"].insert({"key": key, "arxiv_id": arxiv_id, "doi": doi, "title": key,
+                             "title_norm": key, "added_at": "2026-01-01T00:00:00+00:00",
+                             "modified_at": "2026-01-01T00:00:00+00:00"})
+    kb.close()
+
+
+def test_list_json(kb_dir: Path) -> None:
+    res = invoke(kb_dir, "repro", "list", "--json")
+    assert res.exit_code == 0, res.output
+    items = json.loads(res.output)
+    ids = [i["id"] for i in items]
+    assert {"toy-pareto", "kendall-uncertainty", "multimnist"} <= set(ids)
+    for item in items:
+        assert set(item) >= {"id", "title", "arxiv_ids", "claim", "last_verdict"}
+    toy = next(i for i in items if i["id"] == "toy-pareto")
+    assert toy["arxiv_ids"] == ["2110.14048", "2202.01017", "2306.03792"]
+
+
+def test_run_records_and_show(kb_dir: Path) -> None:
+    res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--scale", "smoke",
+                 "--seed", "0", "--json")
+    assert res.exit_code == 0, res.output
+    run = json.loads(res.output)
+    assert run["status"] == "done" and run["reproduction"] == FAST
+    assert run["device"] == "cpu" and run["scale"] == "smoke" and run["seed"] == 0
+    assert run["verdicts"] and all(v["passed"] for v in run["verdicts"])
+    for v in run["verdicts"]:
+        assert set(v) >= {"claim", "ours", "paper", "tolerance", "passed"}
+    assert run["metrics"]["learned_std"][0] > run["metrics"]["learned_std"][1]
+    files = [kb_dir / a for a in run["artifacts"]]
+    assert any(f.name == "metrics.json" for f in files)
+    assert any(f.suffix == ".png" for f in files) and any(f.suffix == ".svg" for f in files)
+    assert all(f.is_file() and f.stat().st_size > 0 for f in files)
+    assert all(f.parent == kb_dir / "runs" / run["run_id"] for f in files)
+
+    row = sqlite3.connect(kb_dir / "mtlkb.db").execute(
+        "SELECT status, device, device_name, seed, scale, wall_s, versions, config, error "
+        "FROM runs WHERE id = ?", [run["run_id"]]).fetchone()
+    assert row[0] == "done" and row[1] == "cpu" and row[2] and row[3] == 0
+    assert row[4] == "smoke" and row[5] > 0 and "torch" in json.loads(row[6])
+    assert json.loads(row[7])["seed"] == 0 and row[8] is None
+
+    listed = json.loads(invoke(kb_dir, "repro", "list", "--json").output)
+    assert next(i for i in listed if i["id"] == FAST)["last_verdict"] == "passed"
+
+    shown = json.loads(invoke(kb_dir, "repro", "show", FAST, "--json").output)
+    assert shown["reproduction"]["id"] == FAST
+    assert shown["runs"][0]["run_id"] == run["run_id"]
+    assert shown["runs"][0]["plots"] and shown["runs"][0]["metrics"] == run["metrics"]
+    text = invoke(kb_dir, "repro", "show", FAST)
+    assert text.exit_code == 0 and run["run_id"] in text.output and "PASS" in text.output
+
+
+def test_same_seed_same_metrics_and_seeds(kb_dir: Path) -> None:
+    res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seeds", "2", "--json",
+                 "--set", "epochs=30")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert isinstance(out, list) and [r["seed"] for r in out] == [0, 1]
+    again = json.loads(invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seed", "1",
+                              "--json", "--set", "epochs=30").output)
+    assert again["metrics"] == out[1]["metrics"]
+    assert again["run_id"] != out[1]["run_id"]
+    assert len(runs.runs_for(KB.find(kb_dir), FAST, include_reference=False)) == 3
+
+
+def test_crash_marks_failed_with_traceback(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reproductions.experiments import kendall_uncertainty
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(kendall_uncertainty, "run", boom)
+    res = CliRunner().invoke(app, ["--kb", str(kb_dir), "repro", "run", FAST, "--device", "cpu",
+                                   "--json"])
+    assert res.exit_code == 1
+    run = json.loads(res.stdout)
+    assert run["status"] == "failed" and "simulated crash" in run["error"]
+    tb = kb_dir / run["artifacts"][0]
+    assert tb.name == "traceback.txt" and "simulated crash" in tb.read_text()
+    listed = json.loads(invoke(kb_dir, "repro", "list", "--json").output)
+    assert next(i for i in listed if i["id"] == FAST)["last_verdict"] is None
+
+
+def test_interrupt_marks_interrupted(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reproductions.experiments import kendall_uncertainty
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kendall_uncertainty, "run", interrupted)
+    res = CliRunner().invoke(app, ["--kb", str(kb_dir), "repro", "run", FAST, "--device", "cpu"])
+    assert res.exit_code == 130
+    rows = runs.runs_for(KB.find(kb_dir), FAST, include_reference=False)
+    assert len(rows) == 1 and rows[0]["status"] == "interrupted"
+    assert "KeyboardInterrupt" in rows[0]["error"]
+    assert (kb_dir / "runs" / rows[0]["id"] / "traceback.txt").is_file()
+
+
+def test_bad_input_is_one_line_error(kb_dir: Path) -> None:
+    for args in (("repro", "run", "nope", "--device", "cpu"),
+                 ("repro", "run", FAST, "--scale", "huge"),
+                 ("repro", "show", "nope"),
+                 ("link", "no-paper", FAST),
+                 ("repro", "run", FAST, "--set", "no_such_field=1")):
+        res = CliRunner().invoke(app, ["--kb", str(kb_dir), *args])
+        assert res.exit_code == 1, (args, res.output)
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("error:"), res.stderr
+
+
+def test_links_automatic_and_manual(kb_dir: Path) -> None:
+    add_paper(kb_dir, "navon2022nash", arxiv_id="2202.01017")
+    add_paper(kb_dir, "ma2018mmoe", doi="10.1145/3219819.3220007")
+    add_paper(kb_dir, "caruana1997", None)
+    kb = KB.find(kb_dir)
+    auto = runs.linked_reproductions(kb, "navon2022nash")
+    assert [(r["id"], r["source"]) for r in auto] == [("toy-pareto", "arxiv")]
+    assert auto[0]["claim"] and "last_verdict" in auto[0] and "latest_run" in auto[0]
+    assert [r["id"] for r in runs.linked_reproductions(kb, "ma2018mmoe")] == ["mmoe-synthetic"]
+    assert runs.linked_reproductions(kb, "caruana1997") == []
+    kb.close()
+
+    res = invoke(kb_dir, "link", "caruana1997", "mmoe-synthetic", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == {"paper_key": "caruana1997", "reproduction": "mmoe-synthetic",
+                                      "source": "manual"}
+    kb = KB.find(kb_dir)
+    linked = runs.linked_reproductions(kb, "caruana1997")
+    assert [(r["id"], r["source"]) for r in linked] == [("mmoe-synthetic", "manual")]
+    papers = runs.linked_papers(kb, "mmoe-synthetic")
+    assert {p["key"] for p in papers} == {"ma2018mmoe", "caruana1997"}
+    assert runs.last_verdict(kb, "mmoe-synthetic") is None
+    kb.close()
+    shown = json.loads(invoke(kb_dir, "repro", "show", "mmoe-synthetic", "--json").output)
+    assert {p["key"] for p in shown["reproduction"]["papers"]} == {"ma2018mmoe", "caruana1997"}
+
+
+def test_reference_runs_are_listed(kb_dir: Path) -> None:
+    kb = KB.find(kb_dir)
+    refs = runs.reference_runs()
+    for ref in refs:
+        assert ref["reference"] and ref["status"] == "done"
+        ids = [r["id"] for r in runs.runs_for(kb, ref["reproduction"])]
+        assert ref["id"] in ids
+    kb.close()
+
+
+def test_plain_cli_does_not_import_torch(kb_dir: Path) -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from kb.cli import app\n"
+        f"r = CliRunner().invoke(app, ['--kb', {str(kb_dir)!r}, 'repro', 'list', '--json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        f"r = CliRunner().invoke(app, ['--kb', {str(kb_dir)!r}, 'repro', 'show', 'toy-pareto'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
