@@ -44,6 +44,35 @@ def is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+WRAP_COLUMNS = frozenset({"title", "description", "topics", "listed in", "match", "claim"})
+
+
+def print_table(columns: list[str], rows: list[list[str]]) -> None:
+    """A terminal table of plain-text cells (never Rich markup: ``[x]`` in a title stays).
+
+    Only prose columns wrap; piped output is made wide enough for whole rows (up to 200).
+    """
+    from rich.console import Console
+    from rich.table import Column, Table
+    from rich.text import Text
+
+    def widest(i: int, name: str) -> int:
+        return max([len(name), *(len(r[i]) for r in rows)])
+
+    cols = [
+        Column(c, no_wrap=c not in WRAP_COLUMNS, overflow="fold",
+               min_width=None if c in WRAP_COLUMNS else widest(i, c))
+        for i, c in enumerate(columns)
+    ]
+    table = Table(*cols, show_lines=False, highlight=False)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    width = None
+    if not sys.stdout.isatty():
+        width = min(200, max(80, sum(3 + widest(i, c) for i, c in enumerate(columns)) + 1))
+    Console(highlight=False, width=width).print(table)
+
+
 def rel(kb: KB, path: Path) -> str:
     """``path`` relative to the KB root when inside it."""
     try:
@@ -52,4 +81,6 @@ def rel(kb: KB, path: Path) -> str:
         return str(path)
 
 
-__all__ = ["KBError", "echo_json", "fail", "get_kb", "is_tty", "rel", "require_kb"]
+__all__ = [
+    "KBError", "echo_json", "fail", "get_kb", "is_tty", "print_table", "rel", "require_kb",
+]

@@ -30,7 +30,7 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> tuple[Topic, ...]:
     return tuple(Topic(name=name, **fields) for name, fields in data.get("topics", {}).items())
 
 
-def sync_taxonomy(db: "sqlite_utils.Database") -> int:
+def sync_taxonomy(db: sqlite_utils.Database) -> int:
     """Write the taxonomy's titles, parents and descriptions into ``topics`` (in a transaction)."""
     topics = load_taxonomy()
     db.conn.executemany(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import echo_json, fail, get_kb, rel, require_kb
+from kb.cli_support import echo_json, fail, get_kb, print_table, rel, require_kb
 from kb.config import KB
 
 
@@ -14,16 +14,6 @@ def _authors_short(names: list[str], n: int = 2) -> str:
     if len(names) <= n:
         return ", ".join(names)
     return ", ".join(names[:n]) + " et al."
-
-
-def _table(columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*columns, show_lines=False, highlight=False)
-    for row in rows:
-        table.add_row(*row)
-    Console(highlight=False).print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +34,7 @@ def register(app: typer.Typer) -> None:
     @app.command("list")
     def list_(
         ctx: typer.Context,
-        topic: str | None = typer.Option(None, "--topic", "-t", help="Only papers with this topic."),
+        topic: str | None = typer.Option(None, "--topic", "-t", help="Only this topic's papers."),
         sort: str = typer.Option("key", help="key, year, added or title."),
         limit: int | None = typer.Option(None, "--limit", "-n"),
         as_json: bool = typer.Option(False, "--json", help="A JSON array of papers."),
@@ -61,7 +51,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json([p.public_dict() for p in papers])
             return
-        _table(
+        print_table(
             ["key", "year", "title", "authors", "topics"],
             [
                 [p.key or "", str(p.year or ""), p.title,
@@ -116,7 +106,7 @@ def register(app: typer.Typer) -> None:
         if not hits:
             typer.echo("no match")
             return
-        _table(
+        print_table(
             ["key", "year", "title", "match"],
             [[h.key, str(papers[h.key].year or ""), papers[h.key].title, h.snippet] for h in hits],
         )
@@ -192,9 +182,8 @@ def _print_record(r: dict) -> None:
         lines.append("topics: " + ", ".join(r["topics"]))
     note = r.get("note")
     if note:
-        lines.append(
-            f"note: {note.get('path')} ({note.get('answered', 0)}/{note.get('questions', 0)} answered)"
-        )
+        answered = f"{note.get('answered', 0)}/{note.get('questions', 0)} answered"
+        lines.append(f"note: {note.get('path')} ({answered})")
     social = r.get("social") or {}
     if social:
         vote = {1: "up", -1: "down"}.get(social.get("vote", 0), "none")

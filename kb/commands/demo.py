@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         ),
         rerun: bool = typer.Option(False, help="Run reproductions again even if already run."),
     ) -> None:
-        """Import the MTL canon, write notes, run every reproduction (smoke, CPU), build the site."""
+        """Import the MTL canon, write notes, run the reproductions (smoke), build the site."""
         from kb.demo import run
 
         kb = KB(directory) if directory else get_kb(ctx)

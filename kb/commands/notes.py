@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from kb.cli_support import echo_json, fail, rel, require_kb
-
-WRAP = {"title", "description", "topics", "listed in"}
-
-
-def _table(columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.table import Column, Table
-    from rich.text import Text
-
-    # Only titles and descriptions wrap; cells are plain text, never markup.
-    cols = [Column(c, no_wrap=c not in WRAP, overflow="fold", min_width=None if c in WRAP else max(
-        [len(c), *(len(r[i]) for r in rows)])) for i, c in enumerate(columns)]
-    table = Table(*cols, show_lines=False, highlight=False)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    width = None
-    if not sys.stdout.isatty():  # piped: wide enough for whole rows, up to 200 columns
-        width = min(200, max(80, sum(3 + max([len(c), *(len(r[i]) for r in rows)])
-                                     for i, c in enumerate(columns)) + 1))
-    Console(highlight=False, width=width).print(table)
+from kb.cli_support import echo_json, fail, print_table, rel, require_kb
 
 
 def _open_editor(path) -> None:
@@ -76,7 +54,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def notes(
         ctx: typer.Context,
-        unread: bool = typer.Option(False, "--unread", help="Only notes not yet read (no Read on date)."),
+        unread: bool = typer.Option(
+            False, "--unread", help="Only notes not yet read (no Read on date)."
+        ),
         topic: str | None = typer.Option(None, "--topic", "-t", help="Only this topic."),
         future: bool = typer.Option(
             False, "--future", help="List future-reading refs not yet in the KB instead."
@@ -97,7 +77,7 @@ def register(app: typer.Typer) -> None:
             if not missing:
                 typer.echo("every future-reading paper is in the KB")
                 return
-            _table(["ref", "kind", "listed in"],
+            print_table(["ref", "kind", "listed in"],
                    [[m["ref"], m["kind"], ", ".join(m["cited_by"])] for m in missing])
             typer.echo(f"{len(missing)} paper(s) to add")
             return
@@ -111,7 +91,7 @@ def register(app: typer.Typer) -> None:
         if not items:
             typer.echo("no notes")
             return
-        _table(
+        print_table(
             ["key", "title", "answered", "read on", "minutes", "topics"],
             [[i["key"], i["title"] or "", f"{i['answered']}/{i['questions']}",
               i["read_on"] or "", str(i["minutes"]) if i["minutes"] else "",

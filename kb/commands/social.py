@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from kb.cli_support import echo_json, require_kb
+from kb.cli_support import echo_json, print_table, require_kb
 
 VOTE_NAMES = {1: "up", -1: "down", 0: "none"}
-
-WRAP = {"title", "description", "topics", "listed in"}
-
-
-def _table(columns: list[str], rows: list[list[str]]) -> None:
-    from rich.console import Console
-    from rich.table import Column, Table
-    from rich.text import Text
-
-    # Only titles and descriptions wrap; cells are plain text, never markup.
-    cols = [Column(c, no_wrap=c not in WRAP, overflow="fold", min_width=None if c in WRAP else max(
-        [len(c), *(len(r[i]) for r in rows)])) for i, c in enumerate(columns)]
-    table = Table(*cols, show_lines=False, highlight=False)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    width = None
-    if not sys.stdout.isatty():  # piped: wide enough for whole rows, up to 200 columns
-        width = min(200, max(80, sum(3 + max([len(c), *(len(r[i]) for r in rows)])
-                                     for i, c in enumerate(columns)) + 1))
-    Console(highlight=False, width=width).print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -120,7 +98,7 @@ def register(app: typer.Typer) -> None:
         if not items:
             typer.echo("no collections")
             return
-        _table(["collection", "papers", "created", "description"],
+        print_table(["collection", "papers", "created", "description"],
                [[c["name"], str(c["papers"]), c["created_at"] or "", c["description"] or ""]
                 for c in items])
 
@@ -142,7 +120,7 @@ def register(app: typer.Typer) -> None:
         if not papers:
             typer.echo("no papers")
             return
-        _table(["key", "year", "title"],
+        print_table(["key", "year", "title"],
                [[p.key or "", str(p.year or ""), p.title] for p in papers])
 
     @app.command()

@@ -2,7 +2,6 @@
 
 import sys
 
-
 _OPTIONAL = ("pandas", "numpy")
 
 
