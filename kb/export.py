@@ -7,8 +7,9 @@ that text; other fields and formatting stay as they were. A paper without origin
 (arXiv, JSON) gets an entry generated from its fields, with TeX specials escaped.
 
 JSON: an array of paper objects (``Paper.public_dict()`` plus ``month``, ``source``,
-``authors_full``, ``bibtex`` and ``fields``: every Paper field, so a re-import is exact), or ``{"papers": [...], "social": {...}}`` when the store has a
-social module (``kb.social.export_social``).
+``authors_full``, ``bibtex`` and ``fields``: every Paper field, so a re-import is exact),
+or ``{"papers": [...], "social": {...}}`` when the store has a social module
+(``kb.social.export_social``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,12 @@
-"""Shared fixtures: a temporary KB, papers put straight into its store, the real CLI."""
+"""Shared fixtures: a temporary, initialised KB."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kb.config import KB
-from kb.models import Author, Paper
-
-MTLKB = [sys.executable, "-m", "kb"]
 
 
 @pytest.fixture
@@ -24,37 +18,3 @@ def tmp_kb(tmp_path: Path) -> KB:
     init_kb(kb)
     yield kb
     kb.close()
-
-
-def make_paper(**overrides) -> Paper:
-    data = dict(
-        title="An Overview of Multi-Task Learning in Deep Neural Networks",
-        authors=[Author(first="Sebastian", last="Ruder")],
-        year=2017,
-        arxiv_id="1706.05098",
-        abstract="Multi-task learning has led to successes in many applications.",
-    )
-    data.update(overrides)
-    return Paper(**data)
-
-
-def put(kb: KB, *papers: Paper):
-    from kb.store.papers import PaperWriter
-
-    with kb.write() as db:
-        writer = PaperWriter(db)
-        return [writer.put(p) for p in papers]
-
-
-def run_cli(kb: KB | Path | None, *args: str, env: dict | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real ``mtlkb`` command with ``MTLKB_HOME`` set to ``kb``."""
-    full_env = dict(os.environ)
-    full_env.pop("MTLKB_HOME", None)
-    if kb is not None:
-        full_env["MTLKB_HOME"] = str(kb.root if isinstance(kb, KB) else kb)
-    full_env.update(env or {})
-    return subprocess.run(
-        [*MTLKB, *args], capture_output=True, text=True, env=full_env, input=input,
-        timeout=timeout,
-    )

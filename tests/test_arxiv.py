@@ -10,7 +10,7 @@ import time
 
 import pytest
 from arxiv_server import ArxivServer, free_port
-from conftest import put
+from kbtest import put
 
 from kb.config import KBError
 from kb.sources.arxiv_source import (
@@ -295,7 +295,7 @@ def test_run_rejects_malformed_ids_before_any_request(tmp_kb, server):
 
 
 def test_run_keeps_an_imported_bibtex(tmp_kb, server):
-    from conftest import make_paper
+    from kbtest import make_paper
 
     from kb.add import run
     from kb.store.papers import get_paper

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import make_paper, put, run_cli
+from kbtest import make_paper, put, run_cli
 
 from kb.models import Author
 
@@ -12,7 +12,8 @@ def _seed(kb):
         kb,
         make_paper(topics=["survey"]),
         make_paper(arxiv_id="2001.06782", title="Gradient Surgery for Multi-Task Learning",
-                   authors=[Author(first="Tianhe", last="Yu"), Author(first="Chelsea", last="Finn")],
+                   authors=[Author(first="Tianhe", last="Yu"),
+                            Author(first="Chelsea", last="Finn")],
                    year=2020, doi="10.5555/PCGRAD",
                    abstract="Conflicting gradients cause negative transfer."),
     )

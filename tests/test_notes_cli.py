@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from conftest import make_paper, put, run_cli
+from kbtest import make_paper, put, run_cli
 
 from kb.models import Author
 

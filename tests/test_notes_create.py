@@ -4,7 +4,7 @@ import os
 import threading
 
 import pytest
-from conftest import make_paper, put
+from kbtest import make_paper, put
 
 from kb.config import KBError
 from kb.notes.create import created_note, ensure_note, note_path, write_new_file

@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from conftest import make_paper, put
+from kbtest import make_paper, put
 
 from kb.models import Author
 from kb.notes.create import ensure_note

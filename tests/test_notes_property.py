@@ -7,9 +7,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import make_paper, put, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kbtest import make_paper, put, run_cli
 
 from kb import social
 from kb.config import KB

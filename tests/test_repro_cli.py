@@ -190,3 +190,11 @@ def test_plain_cli_does_not_import_torch(kb_dir: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_reading_creates_no_store(tmp_path: Path) -> None:
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    assert invoke(empty, "repro", "list", "--json").exit_code == 0
+    assert invoke(empty, "repro", "show", "toy-pareto", "--json").exit_code == 0
+    assert not (empty / "mtlkb.db").exists()

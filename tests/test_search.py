@@ -1,8 +1,8 @@
 """Search accepts anything a person types, ranks with bm25, supports prefixes."""
 
-from conftest import make_paper, put
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kbtest import make_paper, put
 
 from kb.models import Author
 from kb.store.search import fts_query, search

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from kbtest import run_cli
 from test_site_generate import NOTE_WORD, populate
 
 from kb.config import KB

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_paper, put
+from kbtest import make_paper, put
 
 from kb.config import KB
 from kb.models import Author

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import make_paper, put
+from kbtest import make_paper, put
 
 from kb import social
 from kb.config import KB, KBError

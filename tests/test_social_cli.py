@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import make_paper, put, run_cli
+from kbtest import make_paper, put, run_cli
 
 from kb.models import Author
 

@@ -3,7 +3,7 @@
 import sqlite3
 
 import pytest
-from conftest import make_paper, put
+from kbtest import make_paper, put
 
 from kb.config import KB
 from kb.models import Author
