@@ -120,13 +120,17 @@ class PaperWriter:
             key = unique_key(stem, self.keys.__contains__)
         stamp = now_iso()
         row = self._row(paper)
-        row.update(key=key, added_at=paper.added_at or stamp, modified_at=stamp)
+        topics = _clean_topics(paper.topics)
+        # topics_text goes into the INSERT itself: a later UPDATE would re-index the whole row.
+        row.update(key=key, added_at=paper.added_at or stamp, modified_at=stamp,
+                   topics_text=" ".join(sorted(topics)))
         cols = ", ".join(row)
         self.conn.execute(
             f"INSERT INTO papers ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
         )
-        self._set_authors(key, paper.authors)
-        self._add_topics(key, paper.topics, replace_text=True)
+        self._set_authors(key, paper.authors, fresh=True)
+        if topics:
+            _link_topics(self.db, key, topics, self.known_topics)
         self._index(key, paper.arxiv_id, paper.doi, row["title_norm"], paper.year)
         return PutResult(key, "added", requested if reason else None, reason)
 
@@ -202,24 +206,27 @@ class PaperWriter:
             self.author_ids[name] = aid
         return aid
 
-    def _set_authors(self, key: str, authors: list[Author]) -> None:
-        self.conn.execute("DELETE FROM paper_authors WHERE paper_key = ?", [key])
+    def _set_authors(self, key: str, authors: list[Author], fresh: bool = False) -> None:
+        if not fresh:
+            self.conn.execute("DELETE FROM paper_authors WHERE paper_key = ?", [key])
         self.conn.executemany(
             "INSERT INTO paper_authors (paper_key, position, author_id) VALUES (?, ?, ?)",
             [(key, i, self._author_id(a)) for i, a in enumerate(a for a in authors if a.name)],
         )
 
-    def _add_topics(self, key: str, topics: Iterable[str], replace_text: bool = False) -> None:
-        topics = [t for t in dict.fromkeys(t.strip() for t in topics) if t]
-        if not topics:
-            return
-        add_topics(self.db, key, topics, known=self.known_topics)
+    def _add_topics(self, key: str, topics: Iterable[str]) -> None:
+        topics = _clean_topics(topics)
+        if topics:
+            add_topics(self.db, key, topics, known=self.known_topics)
 
 
-def add_topics(
-    db: sqlite_utils.Database, key: str, topics: Iterable[str], known: set[str] | None = None
+def _clean_topics(topics: Iterable[str]) -> list[str]:
+    return [t for t in dict.fromkeys(t.strip() for t in topics) if t]
+
+
+def _link_topics(
+    db: sqlite_utils.Database, key: str, topics: list[str], known: set[str] | None
 ) -> None:
-    """Tag paper ``key`` with ``topics`` (created as needed) and refresh its search text."""
     conn = db.conn
     for t in topics:
         if known is None or t not in known:
@@ -230,6 +237,13 @@ def add_topics(
         "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES (?, ?)",
         [(key, t) for t in topics],
     )
+
+
+def add_topics(
+    db: sqlite_utils.Database, key: str, topics: Iterable[str], known: set[str] | None = None
+) -> None:
+    """Tag paper ``key`` with ``topics`` (created as needed) and refresh its search text."""
+    _link_topics(db, key, _clean_topics(topics), known)
     _refresh_topics_text(db, key)
 
 
