@@ -84,7 +84,9 @@ def run_reproductions(kb: KB, say: Say, rerun: bool = False) -> None:
 def build_site(kb: KB, say: Say) -> Path:
     from kb.site.build import build_site as build
 
-    return build(kb)
+    result = build(kb)
+    say(f"      pages generated in {result.generate_s:.1f} s, built in {result.mkdocs_s:.1f} s")
+    return result.index
 
 
 def run(kb: KB, *, say: Say = print, rerun: bool = False) -> Path:

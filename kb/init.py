@@ -17,10 +17,10 @@ timeout = 20
 """
 
 GITIGNORE = """\
-site/
-.staging/
-mtlkb.db
-mtlkb.db-*
+/site/
+/.staging/
+/mtlkb.db
+/mtlkb.db-*
 """
 
 

@@ -49,3 +49,14 @@ def run_cli(kb: KB | Path | None, *args: str, env: dict | None = None, input: st
         [*MTLKB, *args], capture_output=True, text=True, env=full_env, input=input,
         timeout=timeout,
     )
+
+
+def zensical_exe() -> str:
+    """The ``zensical`` command of this environment (a dev dependency: Material's successor)."""
+    import shutil
+
+    exe = shutil.which("zensical", path=str(Path(sys.executable).parent)) or shutil.which(
+        "zensical"
+    )
+    assert exe, "zensical is not installed (pip install -e '.[dev]')"
+    return exe

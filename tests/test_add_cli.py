@@ -141,10 +141,6 @@ def test_readd_refreshes_and_keeps_topics_json(kb_dir, server):
 
 
 def test_add_creates_notes_unless_told_not_to(kb_dir, server):
-    try:
-        import kb.notes.create  # noqa: F401
-    except ImportError:
-        pytest.skip("the notes feature is not there")
     r = mtlkb(kb_dir, "add", "1706.05098", url=server.url)
     assert r.returncode == 0, r.stderr
     notes = list((kb_dir / "notes").glob("*.md"))

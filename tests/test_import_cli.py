@@ -142,7 +142,6 @@ def test_missing_file_and_missing_kb(kb: Path, tmp_path: Path) -> None:
 
 
 def test_notes_flag_creates_notes(kb: Path) -> None:
-    pytest.importorskip("kb.notes.create")
     r = mtlkb(kb, "import", "--notes", str(FIXTURES / "same_paper.bib"))
     assert r.returncode == 0, r.stderr
     assert (kb / "notes" / "mtan-arxiv.md").is_file()
@@ -190,7 +189,6 @@ def test_bibtex_export_keeps_the_original_text(kb: Path) -> None:
 
 
 def test_json_export_round_trips_social_record(tmp_path: Path, kb: Path, template: Path) -> None:
-    pytest.importorskip("kb.social")
     one = kb
     assert mtlkb(one, "import", str(FIXTURES / "same_paper.bib")).returncode == 0
     assert mtlkb(one, "vote", "mtan-arxiv", "up").returncode == 0

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from kbtest import run_cli
+from kbtest import run_cli, zensical_exe
 from test_site_generate import NOTE_WORD, populate
 
 from kb.config import KB
-
-pytest.importorskip("mkdocs")
-pytest.importorskip("material")
 
 REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 
@@ -174,23 +170,13 @@ def test_cli_build_keeps_user_mkdocs_yml(tmp_kb: KB):
     assert "My KB" in (tmp_kb.root / "site/index.html").read_text(encoding="utf-8")
 
 
-def _zensical() -> str | None:
-    try:
-        import zensical  # noqa: F401
-    except ImportError:
-        return None
-    exe = shutil.which("zensical", path=str(Path(sys.executable).parent))
-    return exe or shutil.which("zensical")
-
-
-@pytest.mark.skipif(_zensical() is None, reason="zensical is not installed")
 def test_zensical_builds_the_same_folder(tmp_kb: KB):
     """Zensical (Material's successor) reads the same mkdocs.yml and staging folder."""
     from kb.site.generate import generate
 
     populate(tmp_kb)
     generate(tmp_kb)
-    proc = subprocess.run([_zensical(), "build"], cwd=tmp_kb.root, capture_output=True,
+    proc = subprocess.run([zensical_exe(), "build"], cwd=tmp_kb.root, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     site = tmp_kb.root / "site"

@@ -7,6 +7,7 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,7 @@ def populate(kb: KB, with_run: bool = True) -> str | None:
     if not with_run:
         return None
     run_id = "kendall-uncertainty-20240101T000000-s0-abc123"
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     run_dir = kb.runs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "sigmas.png").write_bytes(png_bytes())
@@ -92,7 +94,8 @@ def populate(kb: KB, with_run: bool = True) -> str | None:
         "verdicts": '[{"claim": "sigma_1 within 25% of 10", "ours": 9.1, "paper": 10, '
                     '"tolerance": "25%", "passed": true, "kind": "sanity"}]',
         "artifacts": f'["runs/{run_id}/sigmas.png"]',
-        "started_at": "2024-01-01T00:00:00+00:00", "finished_at": "2024-01-01T00:00:05+00:00",
+        # newer than any committed reference run, so it is the paper's latest run
+        "started_at": now, "finished_at": now,
         "wall_s": 5.0, "reference": 0,
     }
     with kb.write() as db:
@@ -143,7 +146,7 @@ def site_kb(tmp_kb: KB) -> KB:
 
 
 def render(md_text: str) -> str:
-    markdown = pytest.importorskip("markdown")
+    import markdown
     body = md_text.split("---\n", 2)[2]
     return markdown.markdown(body, extensions=[
         "attr_list", "tables", "toc", "pymdownx.superfences"])

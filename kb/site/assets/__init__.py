@@ -1,0 +1,1 @@
+"""Static files copied into the site (local only: no CDN)."""

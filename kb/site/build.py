@@ -1,0 +1,175 @@
+"""``mtlkb site build``: generate the pages, then run MkDocs (imported here only).
+
+The KB's ``mkdocs.yml`` configures the build; when it is absent the default from
+:func:`kb.site.mkdocs_config.default_mkdocs_yml` is used (and not written: ``mtlkb init``
+writes it). The staging docs folder and the site folder are always the KB's own, whatever
+the file says, and the local iframe-worker shim is always among ``extra.polyfills``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.config import KB, KBError
+from kb.site.generate import GenStats, generate, staging_docs
+from kb.site.mkdocs_config import SHIM_PATH, SITE_DIR, default_mkdocs_yml
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    gen: GenStats
+    generate_s: float
+    mkdocs_s: float
+
+    @property
+    def index(self) -> Path:
+        return self.site_dir / "index.html"
+
+    # A result stands for its index.html where a path is expected (``str(result)``).
+    def __fspath__(self) -> str:
+        return str(self.index)
+
+    def __str__(self) -> str:
+        return str(self.index)
+
+
+def config_text(kb: KB) -> tuple[str, Path | None]:
+    """The mkdocs.yml text in effect and its path (None when the default is used)."""
+    if kb.mkdocs_path.is_file():
+        return kb.mkdocs_path.read_text(encoding="utf-8"), kb.mkdocs_path
+    return default_mkdocs_yml(kb), None
+
+
+def site_dir_of(kb: KB, raw: dict[str, Any] | None = None) -> Path:
+    value = (raw or {}).get("site_dir") or SITE_DIR
+    path = Path(value)
+    return path if path.is_absolute() else kb.root / path
+
+
+def _raw_config(text: str) -> dict[str, Any]:
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        raw = yaml_load(io.StringIO(text)) or {}
+    except Exception as exc:  # noqa: BLE001 - any YAML error is the user's file
+        raise KBError(f"mkdocs.yml is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise KBError("mkdocs.yml must be a mapping")
+    return raw
+
+
+def overrides(kb: KB, raw: dict[str, Any], site_dir: Path | None = None) -> dict[str, Any]:
+    """Settings forced on top of the file: our folders and the local Worker shim."""
+    extra = dict(raw.get("extra") or {})
+    polyfills = list(extra.get("polyfills") or [])
+    if not any("iframe-worker" in str(p) for p in polyfills):
+        polyfills.append(SHIM_PATH)
+    extra["polyfills"] = polyfills
+    return {
+        "docs_dir": str(staging_docs(kb)),
+        "site_dir": str(site_dir or site_dir_of(kb, raw)),
+        "extra": extra,
+    }
+
+
+def load_mkdocs_config(kb: KB, site_dir: Path | None = None, **more: Any):
+    from mkdocs.config import load_config
+
+    text, path = config_text(kb)
+    raw = _raw_config(text)
+    stream = io.StringIO(text)
+    stream.name = str(path or kb.mkdocs_path)
+    cfg = load_config(config_file=stream, **overrides(kb, raw, site_dir), **more)
+    return cfg
+
+
+class _Quiet:
+    """Keep MkDocs' INFO chatter off the terminal; warnings still show."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def __enter__(self) -> None:
+        self.logger = logging.getLogger("mkdocs")
+        self.level = self.logger.level
+        if not self.verbose:
+            self.logger.setLevel(logging.WARNING)
+        if not self.logger.handlers and not logging.getLogger().handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+            self.logger.addHandler(handler)
+            self.handler = handler
+        else:
+            self.handler = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.setLevel(self.level)
+        if self.handler is not None:
+            self.logger.removeHandler(self.handler)
+
+
+def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -> float:
+    """Build ``site_dir`` from the staging docs; returns the seconds taken."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    t0 = time.perf_counter()
+    with _Quiet(verbose):
+        try:
+            cfg = load_mkdocs_config(kb, site_dir)
+            build(cfg)
+        except MkDocsException as exc:
+            raise KBError(f"MkDocs build failed: {exc}") from None
+    write_worker_sources(Path(cfg["site_dir"]))
+    return time.perf_counter() - t0
+
+
+def write_worker_sources(site_dir: Path) -> list[Path]:
+    """Beside each theme worker script, ``<name>.src.js`` holding its source as a string.
+
+    From file:// a page may not start ``new Worker(url)``, but it may load a script and start
+    a Worker from a blob: URL; the local shim does that with these files, so the search index
+    is built off the main thread (a 5,000-paper index takes seconds to build).
+    """
+    written = []
+    folder = site_dir / "assets" / "javascripts" / "workers"
+    if not folder.is_dir():
+        return written
+    for js in sorted(folder.glob("*.js")):
+        if js.name.endswith(".src.js"):
+            continue
+        source = js.read_text(encoding="utf-8")
+        source = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", source)
+        target = js.with_name(js.name + ".src.js")
+        target.write_text(
+            "(self.__mtlkbWorkerSrc = self.__mtlkbWorkerSrc || {})"
+            f"[{json.dumps(js.name)}] = {json.dumps(source, ensure_ascii=True)};\n",
+            encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def build_site(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -> BuildResult:
+    """Generate the pages into the staging folder, then build the site with MkDocs."""
+    try:
+        import material  # noqa: F401
+        import mkdocs  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise KBError(
+            f"{exc.name} is not installed (pip install 'mtlkb[site]' for mkdocs and "
+            "mkdocs-material)") from None
+    text, _ = config_text(kb)
+    raw = _raw_config(text)
+    site_name = raw.get("site_name")
+    gen = generate(kb, site_name=str(site_name) if site_name else None)
+    target = site_dir or site_dir_of(kb, raw)
+    mk = run_mkdocs(kb, target, verbose=verbose)
+    return BuildResult(site_dir=target, gen=gen, generate_s=gen.seconds, mkdocs_s=mk)

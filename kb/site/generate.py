@@ -1,0 +1,154 @@
+"""Write the site's Markdown pages (and assets, run plots) into the staging docs folder.
+
+Every file is compared with what is on disk before writing: a page whose inputs did not
+change is not rewritten (its mtime stays), and files no longer produced are removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.config import KB
+from kb.site import pages
+from kb.site.escape import slug
+from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+# Packaged file -> where it goes in the docs. The shim's URL must contain "iframe-worker":
+# Material's offline plugin adds https://unpkg.com/iframe-worker/shim unless a polyfill does.
+ASSETS = {
+    "iframe_worker_shim.js": SHIM_PATH,
+    "mtlkb.css": EXTRA_CSS,
+    "mtlkb.js": EXTRA_JS,
+}
+
+
+@dataclass
+class GenStats:
+    docs_dir: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    papers: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + self.unchanged
+
+
+class Staging:
+    """The staging docs folder: write-if-changed, copy-if-changed, prune the rest."""
+
+    def __init__(self, docs: Path, stats: GenStats) -> None:
+        self.docs = docs
+        self.stats = stats
+        self.expected: set[str] = set()
+
+    def write(self, rel: str, content: str) -> None:
+        self.write_bytes(rel, content.encode("utf-8"))
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        if rel in self.expected:
+            raise ValueError(f"two generated files at {rel}")
+        self.expected.add(rel)
+        path = self.docs / rel
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                self.stats.unchanged += 1
+                return
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self.stats.written.append(rel)
+
+    def copy(self, rel: str, src: Path) -> None:
+        try:
+            data = src.read_bytes()
+        except OSError:
+            return
+        self.write_bytes(rel, data)
+
+    def prune(self) -> None:
+        if not self.docs.is_dir():
+            return
+        for dirpath, _dirnames, filenames in os.walk(self.docs, topdown=False):
+            for name in filenames:
+                path = Path(dirpath) / name
+                rel = path.relative_to(self.docs).as_posix()
+                if rel not in self.expected:
+                    path.unlink()
+                    self.stats.removed.append(rel)
+            if Path(dirpath) != self.docs:
+                try:
+                    os.rmdir(dirpath)
+                except OSError:
+                    pass
+
+
+def staging_docs(kb: KB) -> Path:
+    from kb.site.mkdocs_config import DOCS_DIR
+
+    return kb.root / DOCS_DIR
+
+
+def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = None) -> GenStats:
+    """Write every page for ``kb`` into ``docs_dir`` (default ``KB/.staging/docs``)."""
+    from kb.site.data import gather
+    from kb.site.research_map import build_map
+
+    t0 = time.perf_counter()
+    docs = Path(docs_dir) if docs_dir else staging_docs(kb)
+    docs.mkdir(parents=True, exist_ok=True)
+    stats = GenStats(docs_dir=docs)
+    st = Staging(docs, stats)
+    data = gather(kb)
+    stats.papers = len(data.papers)
+    artifacts = pages.Artifacts(kb.root)
+
+    for name, target in ASSETS.items():
+        st.copy(target, ASSETS_DIR / name)
+
+    st.write("index.md", pages.home_page(data, site_name or "MTL knowledge base"))
+    st.write("papers.md", pages.papers_page(data))
+    st.write("topics.md", pages.topics_page(data))
+    st.write("authors.md", pages.authors_page(data))
+    st.write("collections.md", pages.collections_page(data))
+    st.write("reproductions.md", pages.reproductions_page(data))
+    st.write("tags.md", pages.tags_page())
+    svg, shown = build_map(data)
+    st.write("map.md", pages.map_page(svg, shown, len(data.papers)))
+
+    for p in data.papers:
+        st.write(f"papers/{p.key}.md", pages.paper_page(data, p, artifacts))
+    for group, names in pages.author_groups(data).items():
+        st.write(f"authors/{group}.md", pages.author_group_page(data, group, names))
+    for t, s in data.topic_slug.items():
+        st.write(f"topics/{s}.md", pages.topic_page(data, t))
+    seen: set[str] = set()
+    for c in data.collections:
+        s = slug(c["name"])
+        if s in seen:
+            continue
+        seen.add(s)
+        st.write(f"collections/{s}.md", pages.collection_page(data, c))
+    for r in data.reproductions:
+        st.write(f"reproductions/{r['id']}.md", pages.reproduction_page(data, r, artifacts))
+    for rel, src in sorted(artifacts.files.items()):
+        st.copy(rel, src)
+    st.prune()
+    stats.seconds = time.perf_counter() - t0
+    return stats
+
+
+def clean_staging(kb: KB) -> None:
+    from kb.site.mkdocs_config import STAGING_DIR
+
+    shutil.rmtree(kb.root / STAGING_DIR, ignore_errors=True)
