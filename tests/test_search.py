@@ -58,3 +58,15 @@ def test_any_input_is_accepted(text):
 
 
 _DB: dict = {}
+
+
+def test_broad_queries_rank_only_the_newest_matches(tmp_kb):
+    from kb.store.search import search_results
+
+    put(tmp_kb, *[make_paper(arxiv_id=None, title=f"Paper number {i} on learning", year=2000 + i)
+                  for i in range(12)])
+    full = search_results(tmp_kb.db, "learning", limit=50)
+    assert not full.capped and len(full.hits) == 12
+    capped = search_results(tmp_kb.db, "learning", limit=50, cap=5)
+    assert capped.capped
+    assert {h.key for h in capped.hits} == {f"ruder{2000 + i}paper" for i in range(7, 12)}

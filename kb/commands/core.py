@@ -92,11 +92,15 @@ def register(app: typer.Typer) -> None:
         """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
         from kb.notes_hook import refresh_notes
         from kb.store.papers import get_papers
-        from kb.store.search import search as run_search
+        from kb.store.search import RANK_CAP, search_results
 
         kb = require_kb(ctx)
         refresh_notes(kb)
-        hits = run_search(kb.db, " ".join(query), limit=limit)
+        results = search_results(kb.db, " ".join(query), limit=limit)
+        hits = results.hits
+        if results.capped:
+            typer.echo(f"note: over {RANK_CAP} papers match; the {RANK_CAP} most recently added "
+                       "were ranked (add words to narrow the search)", err=True)
         papers = {p.key: p for p in get_papers(kb.db, [h.key for h in hits])}
         if as_json:
             echo_json(

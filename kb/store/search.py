@@ -49,6 +49,11 @@ def fts_query(text: str) -> str | None:
     return " ".join(parts) or None
 
 
+# Ranking costs about 1 µs per matching paper; past this many matches only the most recently
+# added ones are ranked, which keeps a broad query ("learning") fast on a 100k-paper store.
+RANK_CAP = 3000
+
+
 @dataclass
 class Hit:
     key: str
@@ -56,15 +61,36 @@ class Hit:
     snippet: str
 
 
+@dataclass
+class Results:
+    hits: list[Hit]
+    capped: bool  # more than RANK_CAP papers matched: the newest RANK_CAP were ranked
+
+
 def search(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[Hit]:
     """Papers matching ``text``, best first (bm25 with title and authors weighted up)."""
+    return search_results(db, text, limit).hits
+
+
+def search_results(
+    db: sqlite_utils.Database, text: str, limit: int = 50, cap: int = RANK_CAP
+) -> Results:
+    """Like :func:`search`, and says whether the ranking was capped (see :data:`RANK_CAP`)."""
     query = fts_query(text)
     if query is None:
-        return []
+        return Results([], False)
+    # Walking the match list by rowid is cheap (no ranking); it finds the cap's boundary.
+    row = db.conn.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC "
+        "LIMIT 1 OFFSET ?",
+        [query, cap],
+    ).fetchone()
+    floor = row[0] if row else None
     sql = (
         "SELECT p.key, papers_fts.rank, "
         "snippet(papers_fts, -1, '[', ']', '…', 12) "
         "FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
-        "WHERE papers_fts MATCH ? ORDER BY papers_fts.rank LIMIT ?"
+        "WHERE papers_fts MATCH ? AND papers_fts.rowid > ? ORDER BY papers_fts.rank LIMIT ?"
     )
-    return [Hit(k, s, snip) for k, s, snip in db.conn.execute(sql, [query, limit])]
+    cur = db.conn.execute(sql, [query, floor if floor is not None else -1, limit])
+    return Results([Hit(k, s, snip) for k, s, snip in cur], floor is not None)
