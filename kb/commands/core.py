@@ -91,7 +91,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
         from kb.notes_hook import refresh_notes
-        from kb.store.papers import get_papers
         from kb.store.search import RANK_CAP, search_results
 
         kb = require_kb(ctx)
@@ -101,8 +100,10 @@ def register(app: typer.Typer) -> None:
         if results.capped:
             typer.echo(f"note: over {RANK_CAP} papers match; the {RANK_CAP} most recently added "
                        "were ranked (add words to narrow the search)", err=True)
-        papers = {p.key: p for p in get_papers(kb.db, [h.key for h in hits])}
         if as_json:
+            from kb.store.papers import get_papers
+
+            papers = {p.key: p for p in get_papers(kb.db, [h.key for h in hits])}
             echo_json(
                 [dict(papers[h.key].public_dict(), score=h.score, snippet=h.snippet) for h in hits]
             )
@@ -112,7 +113,7 @@ def register(app: typer.Typer) -> None:
             return
         print_table(
             ["key", "year", "title", "match"],
-            [[h.key, str(papers[h.key].year or ""), papers[h.key].title, h.snippet] for h in hits],
+            [[h.key, str(h.year or ""), h.title, h.snippet] for h in hits],
         )
 
     @app.command()

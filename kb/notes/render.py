@@ -13,8 +13,10 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kb.models import Paper
+if TYPE_CHECKING:
+    from kb.models import Paper
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([A-Za-z_]+)\s*)?\}\}")
 TEMPLATE_NAME = "note.md"

@@ -59,6 +59,8 @@ class Hit:
     key: str
     score: float
     snippet: str
+    title: str
+    year: int | None
 
 
 @dataclass
@@ -88,9 +90,9 @@ def search_results(
     floor = row[0] if row else None
     sql = (
         "SELECT p.key, papers_fts.rank, "
-        "snippet(papers_fts, -1, '[', ']', '…', 12) "
+        "snippet(papers_fts, -1, '[', ']', '…', 12), p.title, p.year "
         "FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
         "WHERE papers_fts MATCH ? AND papers_fts.rowid > ? ORDER BY papers_fts.rank LIMIT ?"
     )
     cur = db.conn.execute(sql, [query, floor if floor is not None else -1, limit])
-    return Results([Hit(k, s, snip) for k, s, snip in cur], floor is not None)
+    return Results([Hit(*row) for row in cur], floor is not None)
