@@ -72,6 +72,9 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(kb: KB, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Query the store; reading a folder without a store yet reads nothing (creates nothing)."""
+    if "db" not in kb.__dict__ and not kb.db_path.is_file():
+        return []
     cur = kb.db.conn.execute(sql, list(params))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -302,7 +305,8 @@ def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[
         registry.get(repro_id)
     except registry.UnknownReproduction as exc:
         raise KBError(str(exc)) from None
-    key = resolve_key(kb.db, paper_ref)
+    has_store = "db" in kb.__dict__ or kb.db_path.is_file()
+    key = resolve_key(kb.db, paper_ref) if has_store else None
     if key is None:
         raise KBError(f"no paper {paper_ref!r} in the knowledge base")
     with kb.write() as db:
@@ -360,6 +364,7 @@ def _write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -30,10 +30,11 @@ def _parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
 
 def _verdict_line(v: dict[str, Any]) -> str:
     mark = "PASS" if v.get("passed") else "FAIL"
-    kind = v.get("kind", "paper")
+    claim = str(v.get("claim"))
+    kind = "" if claim.startswith("[") else f"({v.get('kind', 'paper')}) "
     paper = v.get("paper")
     paper_s = f"; paper {paper}" if paper is not None else ""
-    return f"  [{mark}] ({kind}) {v.get('claim')}\n         ours {v.get('ours')}{paper_s}; " \
+    return f"  [{mark}] {kind}{claim}\n         ours {v.get('ours')}{paper_s}; " \
            f"tolerance {v.get('tolerance')}"
 
 

@@ -28,3 +28,22 @@ def test_seeded_runs_are_reproducible() -> None:
         return runner.execute(RID, cfg, torch.device("cpu")).metrics
 
     assert once() == once()
+
+
+def test_multimnist_builder_is_deterministic_and_offline() -> None:
+    import numpy as np
+
+    from reproductions.data.multimnist import build, overlay
+
+    a, b = build(seed=3, n_train=200, n_test=50), build(seed=3, n_train=200, n_test=50)
+    assert a.x_train.shape == (200, 1, 28, 28) and a.y_test.shape == (50, 2)
+    assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_test, b.y_test)
+    assert not np.array_equal(a.x_train, build(seed=4, n_train=200, n_test=50).x_train)
+    assert a.y_train.min() >= 0 and a.y_train.max() <= 9
+    # the authors' canvas: left digit at [0:28, 0:28], right at [6:34, 6:34], max overlay
+    left = np.zeros((1, 28, 28), np.uint8)
+    right = np.zeros((1, 28, 28), np.uint8)
+    left[0, 0, 0] = 255
+    right[0, 20, 20] = 255  # canvas (26, 26) -> nearest-neighbour 28x28 pixel (20, 20)
+    img = overlay(left, right)[0]
+    assert img[0, 0] == 255 and img[20, 20] == 255 and int(img.sum()) == 2 * 255
