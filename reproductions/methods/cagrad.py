@@ -41,7 +41,7 @@ def cagrad_dual_2(gram: Tensor, c: float) -> Tensor:
     A = k11 + k22 - 2 * k12
     B = k12 - k22
     a = 0.5 * (k11 - k22)  # (g1 - g2) . (g1 + g2) / 2
-    r2 = c * c * (0.25 * (k11 + k22 + 2 * k12) + 1e-8)
+    r2 = c * c * ((0.25 * (k11 + k22 + 2 * k12)).clamp_min(0) + 1e-8)
     D = (A * k22 - B * B).clamp_min(0)
     denom = A * r2 - a * a
     interior = (denom > 0) & (A > 0)
@@ -68,11 +68,12 @@ def cagrad_dual(
     A = gram / torch.where(scale > 0, scale, torch.ones_like(scale))
     b = torch.full(gram.shape[:-1], 1.0 / T, dtype=gram.dtype, device=gram.device)
     Ab = (A @ b.unsqueeze(-1)).squeeze(-1)
-    cc = c * ((b * Ab).sum(-1, keepdim=True) + 1e-8).sqrt()  # c ||g0||
+    cc = c * ((b * Ab).sum(-1, keepdim=True).clamp_min(0) + 1e-8).sqrt()  # c ||g0||
 
     def evaluate(w: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         Aw = (A @ w.unsqueeze(-1)).squeeze(-1)
-        root = ((w * Aw).sum(-1, keepdim=True) + 1e-8).sqrt()
+        # float32 rounding can make the quadratic form slightly negative where gradients cancel
+        root = ((w * Aw).sum(-1, keepdim=True).clamp_min(0) + 1e-8).sqrt()
         return Aw, root, (w * Ab).sum(-1, keepdim=True) + cc * root
 
     w = b.clone() if init is None or init.shape != b.shape else init.to(b).clone()

@@ -35,7 +35,9 @@ def nash_weights_2(gram: Tensor) -> Tensor:
     n1 = gram[..., 0, 0].sqrt()
     n2 = gram[..., 1, 1].sqrt()
     cos = gram[..., 0, 1] / (n1 * n2)
-    k = (1 + cos).sqrt()
+    # Opposite gradients (a Pareto-stationary point) admit no bargaining solution; clamping
+    # keeps the weights finite and the direction (u1 + u2) / k bounded (and ~0 there).
+    k = (1 + cos).clamp_min(torch.finfo(gram.dtype).eps).sqrt()
     return torch.stack([1 / (n1 * k), 1 / (n2 * k)], dim=-1)
 
 

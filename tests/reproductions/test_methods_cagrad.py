@@ -85,3 +85,13 @@ def test_worst_case_improvement_at_least_mean_gradients():
         worst_d = (G @ d.unsqueeze(-1)).squeeze(-1).min(-1).values
         worst_g0 = (G @ g0.unsqueeze(-1)).squeeze(-1).min(-1).values
         assert (worst_d >= worst_g0 - 1e-6 * G.norm(dim=-1).amax(-1) ** 2).all()
+
+
+def test_nearly_cancelling_float32_gradients_stay_finite():
+    import torch
+
+    from reproductions.methods.cagrad import CAGrad
+
+    G = torch.tensor([[[-1.3992018, 3.469e-7], [1.3994814, -5.742e-7]]], dtype=torch.float32)
+    d, w = CAGrad(2, c=0.5).aggregate(G, torch.ones(1, 2))
+    assert torch.isfinite(w).all() and torch.isfinite(d).all()

@@ -74,3 +74,14 @@ def test_update_weights_every_reuses():
     _, w2 = m.aggregate(G2[0])
     _, w3 = m.aggregate(G2[0])
     assert torch.equal(w1, w2) and not torch.equal(w2, w3)
+
+
+def test_opposite_gradients_give_finite_weights_and_a_bounded_direction():
+    import torch
+
+    from reproductions.methods.nash_mtl import NashMTL
+
+    G = torch.tensor([[[1.0, 0.0], [-2.0, 0.0]]])
+    d, w = NashMTL(2).aggregate(G, torch.ones(1, 2))
+    assert torch.isfinite(w).all() and torch.isfinite(d).all()
+    assert d.norm() <= 2**0.5
