@@ -62,7 +62,9 @@ def test_readme_commands_on_a_clean_copy(tmp_path):
     site_text = (repo / "site" / "search" / "search_index.json").read_text()
     for needle in ("Ruder", "Crawshaw", "Uncertainty"):
         assert needle in site_text, needle
-    assert (repo / "site" / "papers" / "ruder2017overview" / "index.html").is_file()
+    ruder_page = (repo / "site" / "papers" / "ruder2017overview.html").read_text()
+    assert "An Overview of Multi-Task Learning in Deep Neural Networks" in ruder_page
+    assert "What questions are the authors addressing?" in ruder_page  # the seed's note
     notes_before = _digest(repo / "notes")
 
     second, second_s = _run(main_command, repo, timeout=1500)
