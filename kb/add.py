@@ -150,15 +150,9 @@ def _sync_generated(db: Any, key: str, paper: Paper) -> None:
 
 
 def _ensure_notes(kb: KB, report: AddReport) -> None:
-    """Create each paper's reading note (never overwriting one), when the notes feature exists."""
-    try:
-        from kb.notes.create import ensure_note
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("kb.notes", "kb.notes.create"):
-            raise
-        return
-    except ImportError:  # kb.notes.create without ensure_note
-        return
+    """Create each paper's reading note (never overwriting one)."""
+    from kb.notes.create import ensure_note
+
     for item in report.papers:
         try:
             item.note = ensure_note(kb, item.key)

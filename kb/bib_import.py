@@ -307,14 +307,8 @@ def _import_social(kb: KB, socials: list[dict], report: ImportReport) -> None:
     from kb.config import KBError
 
     where = next((f for f in report.files if f.lower().endswith(".json")), "?")
-    try:
-        from kb.social import import_social
-    except ImportError:
-        report.problems.append(Problem(
-            where, 0, "the file has a social record, but this mtlkb cannot import it",
-            kind="warning",
-        ))
-        return
+    from kb.social import import_social
+
     for social in socials:
         try:
             import_social(kb, social)
@@ -325,12 +319,8 @@ def _import_social(kb: KB, socials: list[dict], report: ImportReport) -> None:
 
 
 def _notes(kb: KB, report: ImportReport) -> None:
-    try:
-        from kb.notes.create import ensure_note
-    except ImportError:
-        report.problems.append(Problem("notes", 0, "notes are not available in this mtlkb",
-                                       kind="warning"))
-        return
+    from kb.notes.create import ensure_note
+
     for key in report.keys:
         report.notes.append(ensure_note(kb, key))
 

@@ -36,13 +36,7 @@ def _root(
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"kb.commands.{_name}")
-    except ModuleNotFoundError as _exc:  # a command module not written yet
-        if _exc.name != f"kb.commands.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"kb.commands.{_name}").register(app)
 
 
 def main() -> None:

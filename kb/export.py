@@ -148,13 +148,9 @@ def paper_json(paper: Paper) -> dict:
 
 
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    items = [paper_json(p) for p in papers]
-    try:
-        from kb.social import export_social
-    except ImportError:
-        data: object = items
-    else:
-        data = {"papers": items, "social": export_social(kb)}
+    from kb.social import export_social
+
+    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -45,12 +45,9 @@ def init_kb(kb: KB) -> list[Path]:
             created.append(folder)
     _write_new(kb.config_path, CONFIG_TEMPLATE.format(name=kb.root.name), created)
     _write_new(kb.root / ".gitignore", GITIGNORE, created)
-    try:
-        from kb.site.mkdocs_config import default_mkdocs_yml
-    except ModuleNotFoundError:
-        default_mkdocs_yml = None
-    if default_mkdocs_yml is not None:
-        _write_new(kb.mkdocs_path, default_mkdocs_yml(kb), created)
+    from kb.site.mkdocs_config import default_mkdocs_yml
+
+    _write_new(kb.mkdocs_path, default_mkdocs_yml(kb), created)
     existed = kb.db_path.exists()
     kb.db  # noqa: B018 - creates and migrates the store
     if not existed:

@@ -17,7 +17,6 @@ from kbtest import make_paper, put
 from kb.config import KB
 from kb.models import Author
 from kb.site import escape
-from kb.site.data import parse_note
 from kb.site.generate import generate
 from kb.site.mkdocs_config import default_mkdocs_yml
 
@@ -243,12 +242,20 @@ def test_research_map_svg(site_kb: KB):
     assert build_map(gather(site_kb))[0] == svg  # deterministic
 
 
-def test_parse_note_counts_answers():
-    info = parse_note(NOTE)
-    assert (info.answered, info.questions) == (1, 2)
+def test_notes_come_from_the_notes_index(tmp_kb: KB):
+    from kbtest import make_paper, put
+
+    from kb.notes_hook import refresh_notes
+    from kb.site.data import indexed_notes
+
+    put(tmp_kb, make_paper(key="kendall2018", arxiv_id="1705.07115", title="Uncertainty"))
+    (tmp_kb.notes_dir / "kendall2018.md").write_text(NOTE, encoding="utf-8")
+    refresh_notes(tmp_kb)
+    info = indexed_notes(tmp_kb)["kendall2018"]
+    assert info.exists and info.answered == 1 and info.questions > 1
     assert info.minutes == 45 and info.read_on == "2024-01-02"
     assert "ruder2017overview" in info.future
-    assert not info.body.lstrip().startswith("<!--")
+    assert not info.body.lstrip().startswith("<!--") and NOTE_WORD in info.body
 
 
 def test_default_mkdocs_yml(tmp_path: Path):

@@ -1,18 +1,15 @@
 """Everything the site shows, gathered once per build from the store, notes and runs.
 
-Per-paper extras come from :func:`kb.show.paper_record` (note status, social record, linked
-reproductions). The adapters below accept the shapes those modules return and fall back to
-reading the core tables / the note file when one of them cannot be imported.
+Note status comes from the notes index (:mod:`kb.notes.status`, synced first), the social
+record from :mod:`kb.social`, reproductions and runs from :mod:`kb.runs`, read in bulk.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import importlib
 import json
 import re
-import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +19,8 @@ from kb.config import KB
 from kb.models import Paper
 from kb.site.escape import slug
 
-QUESTION = re.compile(r"^\s*__\*(.+?)\*__\s*$")
-HEADER = re.compile(r"\A\s*<!--(.*?)-->\s*", re.S)
-HEADING = re.compile(r"^#{1,6}\s")
-FUTURE = re.compile(r"^#{1,6}\s*future reading\s*$", re.I)
+HEADER = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 TOPIC_WINDOW = 40  # related papers: in a big topic, look at the 2 x 40 nearest in year
-KEYLIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+-]*")
 
 
 @dataclass
@@ -35,7 +28,6 @@ class NoteInfo:
     exists: bool = False
     path: Path | None = None
     body: str = ""            # the note's Markdown without its HTML-comment header
-    header: dict[str, Any] = field(default_factory=dict)
     answered: int = 0
     questions: int = 0
     minutes: int = 0
@@ -85,168 +77,49 @@ class SiteData:
 
 
 # -- notes -------------------------------------------------------------------------------
-def parse_note(text: str) -> NoteInfo:
-    """Header, body, questions answered and Future-reading refs of a note's text."""
-    info = NoteInfo(exists=True)
+def note_body(path: Path) -> str:
+    """A note's Markdown without its HTML-comment header (what the paper page renders)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
     m = HEADER.match(text)
-    body = text
-    if m:
-        try:
-            header = json.loads(m.group(1).strip() or "{}")
-            if isinstance(header, dict):
-                info.header = header
-        except json.JSONDecodeError:
-            pass
-        body = text[m.end():]
-    info.body = body
-    lines = body.splitlines()
-    in_fence = False
-    current_q: bool | None = None
-    answered = questions = 0
-    in_future = False
-    for line in lines:
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            if current_q is False:
-                current_q = True
-            continue
-        if in_fence:
-            continue
-        if QUESTION.match(line):
-            if current_q:
-                answered += 1
-            questions += 1
-            current_q = False
-            in_future = False
-            continue
-        if HEADING.match(line):
-            if current_q:
-                answered += 1
-            current_q = None
-            in_future = bool(FUTURE.match(line.strip()))
-            continue
-        if line.strip() and current_q is False:
-            current_q = True
-        if in_future and line.strip():
-            info.future.extend(_refs(line))
-    if current_q:
-        answered += 1
-    info.answered, info.questions = answered, questions
-    minutes = info.header.get("estimated_minutes")
-    spent = re.search(r"^Time spent:[ \t]*\*?(\d+)\*?[ \t]*min", body, re.M)
-    try:
-        info.minutes = int(spent.group(1)) if spent else int(minutes or 0)
-    except (TypeError, ValueError):
-        info.minutes = 0
-    read_on = re.search(r"^Read on:[ \t]*(\S+)", body, re.M)
-    info.read_on = read_on.group(1) if read_on else None
-    return info
+    return text[m.end():] if m else text
 
 
-def _refs(line: str) -> list[str]:
-    """Paper refs on a Future-reading line: [[key]], [text](key), arXiv URLs/ids, bare keys."""
-    out = re.findall(r"\[\[([^\]]+)\]\]", line)
-    out += re.findall(r"\]\(([^)\s]+)\)", line)
-    out += re.findall(r"arxiv\.org/(?:abs|pdf)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?(?=[\s)>\]]|$)", line)
-    out += re.findall(r"`([^`]+)`", line)
-    stripped = line.strip().lstrip("-*+ ").strip()
-    if KEYLIKE.fullmatch(stripped):
-        out.append(stripped)
-    return [r.strip() for r in out if r.strip()]
+def indexed_notes(kb: KB) -> dict[str, NoteInfo]:
+    """Every note the index knows (sync it first), by paper key, in one pass."""
+    from kb.notes.status import list_notes
 
-
-def _note_from_record(value: Any, path: Path) -> NoteInfo:
-    """Merge what ``kb.notes.status.note_for`` said with the file itself (body, future)."""
-    info = NoteInfo()
-    if path.is_file():
-        try:
-            info = parse_note(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            info = NoteInfo()
-        info.path = path
-    if isinstance(value, dict):  # the notes index is the authority on counts and dates
-        for name in ("answered", "questions", "minutes"):
-            v = value.get(name)
-            if isinstance(v, int) and not isinstance(v, bool):
-                setattr(info, name, v)
-            elif name == "minutes" and v is None:
-                info.minutes = 0
-        info.read_on = str(value["read_on"]) if value.get("read_on") else None
-        fut = value.get("future")
-        if isinstance(fut, list) and fut:
-            refs = []
-            for x in fut:
-                if isinstance(x, dict):
-                    x = x.get("key") or x.get("ref")
-                if x:
-                    refs.append(str(x))
-            info.future = refs
-    return info
-
-
-def _indexed_notes(kb: KB) -> dict[str, dict[str, Any]]:
-    """The notes index (kb.notes.status.list_notes, synced first) plus future refs, by key."""
-    list_notes = _call("kb.notes.status", "list_notes")
-    if list_notes is None:
-        return {}
-    try:
-        items = {i["key"]: dict(i) for i in list_notes(kb)}
-        for key, future in kb.db.conn.execute("SELECT paper_key, future FROM notes"):
-            if key in items:
-                try:
-                    items[key]["future"] = json.loads(future) if future else []
-                except (TypeError, ValueError):
-                    items[key]["future"] = []
-    except Exception:  # noqa: BLE001 - fall back to per-paper note_for
-        return {}
-    return items
-
-
-# -- social ------------------------------------------------------------------------------
-def _social_fallback(kb: KB, key: str) -> dict[str, Any]:
-    conn = kb.db.conn
-    row = conn.execute("SELECT vote, saved FROM paper_social WHERE paper_key = ?", [key]).fetchone()
-    cols = [r[0] for r in conn.execute(
-        "SELECT collection FROM collection_papers WHERE paper_key = ? ORDER BY collection", [key])]
-    cur = conn.execute(
-        "SELECT strength, concern, question, created_at FROM reviews WHERE paper_key = ? "
-        "ORDER BY id", [key])
-    reviews = [dict(zip(("strength", "concern", "question", "created_at"), r, strict=True))
-               for r in cur.fetchall()]
-    return {"vote": row[0] if row else 0, "saved": bool(row[1]) if row else False,
-            "collections": cols, "reviews": reviews}
-
-
-def _call(module: str, func: str):
-    try:
-        return getattr(importlib.import_module(module), func)
-    except (ModuleNotFoundError, AttributeError):
-        return None
+    futures = {key: json.loads(future) if future else []
+               for key, future in kb.db.conn.execute("SELECT paper_key, future FROM notes")}
+    out = {}
+    for item in list_notes(kb):
+        path = kb.root / item["path"]
+        out[item["key"]] = NoteInfo(
+            exists=True, path=path, body=note_body(path), answered=item["answered"],
+            questions=item["questions"], minutes=item["minutes"] or 0,
+            read_on=item["read_on"],
+            future=[str(r["ref"]) for r in futures.get(item["key"], [])
+                    if isinstance(r, dict) and r.get("ref")],
+        )
+    return out
 
 
 # -- taxonomy ----------------------------------------------------------------------------
 def load_taxonomy(kb: KB) -> dict[str, dict[str, Any]]:
-    """Topic id -> {title, parent, description}: kb/data/taxonomy.toml, then the topics table."""
-    out: dict[str, dict[str, Any]] = {}
-    path = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            for tid, spec in (data.get("topics") or {}).items():
-                if isinstance(spec, dict):
-                    out[str(tid)] = {k: spec.get(k) for k in ("title", "parent", "description")}
-        except (OSError, tomllib.TOMLDecodeError):
-            pass
-    try:
-        for name, title, parent, desc in kb.db.conn.execute(
-            "SELECT name, title, parent, description FROM topics"
-        ):
-            spec = out.setdefault(name, {"title": None, "parent": None, "description": None})
-            spec["title"] = spec["title"] or title
-            spec["parent"] = spec["parent"] or parent
-            spec["description"] = spec["description"] or desc
-    except Exception:  # noqa: BLE001 - an older store without these columns
-        pass
+    """Topic id -> {title, parent, description}: the taxonomy, then the KB's own topics."""
+    from kb.taxonomy import load_taxonomy as taxonomy
+
+    out = {t.name: {"title": t.title, "parent": t.parent, "description": t.description}
+           for t in taxonomy()}
+    for name, title, parent, desc in kb.db.conn.execute(
+        "SELECT name, title, parent, description FROM topics"
+    ):
+        spec = out.setdefault(name, {"title": None, "parent": None, "description": None})
+        spec["title"] = spec["title"] or title
+        spec["parent"] = spec["parent"] or parent
+        spec["description"] = spec["description"] or desc
     return out
 
 
@@ -273,36 +146,24 @@ def group_of(last_name: str) -> str:
 
 # -- the whole ---------------------------------------------------------------------------
 def gather(kb: KB) -> SiteData:
+    from kb.notes_hook import refresh_notes
+    from kb.runs import linked_reproductions
+    from kb.social import social_record
     from kb.store.papers import list_papers
 
-    refresh = _call("kb.notes_hook", "refresh_notes")
-    if refresh is not None:
-        try:
-            refresh(kb)
-        except ModuleNotFoundError:
-            pass
+    refresh_notes(kb)
     papers = list_papers(kb.db, sort="added")
     by_key = {p.key: p for p in papers if p.key}
-    note_for = _call("kb.notes.status", "note_for")
-    social_record = _call("kb.social", "social_record")
-    linked = _call("kb.runs", "linked_reproductions")
-    indexed = _indexed_notes(kb)
+    indexed = indexed_notes(kb)
     notes: dict[str, NoteInfo] = {}
     social: dict[str, dict[str, Any]] = {}
     repros: dict[str, list[dict[str, Any]]] = {}
     for p in papers:
         key = p.key
         assert key is not None
-        path = kb.notes_dir / f"{key}.md"
-        if key in indexed:  # one query for all, instead of note_for per paper
-            record = indexed[key]
-        elif note_for is not None and path.is_file():
-            record = note_for(kb, key)
-        else:
-            record = None
-        notes[key] = _note_from_record(record, path)
-        social[key] = social_record(kb, key) if social_record else _social_fallback(kb, key)
-        repros[key] = linked(kb, key) if linked else []
+        notes[key] = indexed.get(key) or NoteInfo()
+        social[key] = social_record(kb, key)
+        repros[key] = linked_reproductions(kb, key)
 
     author_papers: dict[str, list[str]] = defaultdict(list)
     author_group: dict[str, str] = {}
@@ -375,20 +236,14 @@ def _resolver(papers: list[Paper]):
 
 def gather_reproductions(kb: KB) -> list[dict[str, Any]]:
     """Each registered reproduction with its runs (newest first) and linked papers."""
-    try:
-        from reproductions import registry
-    except ModuleNotFoundError:
-        return []
-    runs_for = _call("kb.runs", "runs_for")
-    linked_papers = _call("kb.runs", "linked_papers")
+    from kb.runs import linked_papers, runs_for
+    from reproductions import registry
+
     out = []
     for r in registry.REPRODUCTIONS:
         item = r.summary()
-        item["runs"] = runs_for(kb, r.id) if runs_for else []
-        try:
-            item["papers"] = [p["key"] for p in linked_papers(kb, r.id)] if linked_papers else []
-        except Exception:  # noqa: BLE001 - a broken link must not stop the site
-            item["papers"] = []
+        item["runs"] = runs_for(kb, r.id)
+        item["papers"] = [p["key"] for p in linked_papers(kb, r.id)]
         out.append(item)
     return out
 
@@ -424,10 +279,7 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
 
 def latest_full_run(kb: KB, summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The full run row behind a run summary (``latest_run`` of a linked reproduction)."""
-    if not summary:
-        return None
-    get_run = _call("kb.runs", "get_run")
-    run_id = summary.get("run_id") or summary.get("id")
-    if get_run is None or not run_id:
-        return None
-    return get_run(kb, run_id)
+    from kb.runs import get_run
+
+    run_id = (summary or {}).get("run_id") or (summary or {}).get("id")
+    return get_run(kb, run_id) if run_id else None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.models import Paper
+from reproductions.spec import overall_verdict
 from kb.site.data import NoteInfo, SiteData, latest_full_run, related
 from kb.site.escape import attr, oneline, text, url, yaml_str
 
@@ -37,13 +38,10 @@ class Artifacts:
         candidates = [src] if src.is_absolute() else [
             self.root / src, self.root / "runs" / run_id / src.name,
         ]
-        try:
-            from reproductions import registry
+        from reproductions import registry
 
-            ref_dir = Path(registry.__file__).resolve().parent
-            candidates += [ref_dir / src, ref_dir / "reference" / src.name]
-        except ModuleNotFoundError:
-            pass
+        ref_dir = Path(registry.__file__).resolve().parent
+        candidates += [ref_dir / src, ref_dir / "reference" / src.name]
         for cand in candidates:
             if cand.is_file():
                 rel = f"runs/{_safe(run_id)}/{_safe(cand.name)}"
@@ -182,36 +180,11 @@ def paper_list(data: SiteData, keys: Iterable[str], up: str) -> str:
 # -- BibTeX ------------------------------------------------------------------------------
 def bibtex_for(p: Paper) -> str:
     """The stored entry as imported, else the one ``mtlkb export`` generates."""
+    from kb.export import generate_bibtex
+
     if p.bibtex and p.bibtex.strip():
         return p.bibtex.strip()
-    try:
-        from kb.export import generate_bibtex
-    except ImportError:
-        generate_bibtex = None
-    if generate_bibtex is not None:
-        try:
-            return generate_bibtex(p).strip()
-        except Exception:  # noqa: BLE001 - fall back to the plain entry below
-            pass
-    entry = p.entry_type or ("misc" if p.arxiv_id else "article")
-    fields: list[tuple[str, str]] = [("title", p.title)]
-    if p.authors:
-        fields.append(("author", " and ".join(
-            f"{a.last}, {a.first}" if a.first and a.last else a.name for a in p.authors)))
-    if p.year:
-        fields.append(("year", str(p.year)))
-    if p.venue:
-        fields.append(("journal" if entry == "article" else "howpublished", p.venue))
-    if p.arxiv_id:
-        fields += [("eprint", p.arxiv_id), ("archivePrefix", "arXiv")]
-        if p.primary_category:
-            fields.append(("primaryClass", p.primary_category))
-    if p.doi:
-        fields.append(("doi", p.doi))
-    if p.url:
-        fields.append(("url", p.url))
-    body = ",\n".join(f"  {k} = {{{' '.join(str(v).split())}}}" for k, v in fields)
-    return f"@{entry}{{{p.key},\n{body}\n}}"
+    return generate_bibtex(p).strip()
 
 
 def code_block(code: str, lang: str = "", *, searchable: bool = False) -> str:
@@ -350,10 +323,7 @@ def verdicts_table(verdicts: list[dict[str, Any]]) -> str:
 
 
 def run_block(run: dict[str, Any], artifacts: Artifacts, up: str, *, plots: bool = True) -> str:
-    from kb.site.data import _call
-
-    overall = _call("reproductions.spec", "overall_verdict")
-    verdict = overall(run.get("verdicts")) if overall and run.get("status") == "done" else None
+    verdict = overall_verdict(run.get("verdicts")) if run.get("status") == "done" else None
     head = [badge(run.get("status") or "?", run.get("status"))]
     if verdict:
         head.append(badge(f"claims {verdict}", verdict))
@@ -751,7 +721,7 @@ def reproductions_page(data: SiteData) -> str:
         runs = r["runs"]
         latest = runs[0] if runs else None
         deciding = _deciding(runs)
-        verdict = _overall(deciding)
+        verdict = overall_verdict((deciding or {}).get("verdicts"))
         rows.append(
             f"<tr><td>{link('reproductions/' + r['id'] + '.html', r['id'])}</td>"
             f"<td>{oneline(r['title'])}</td><td>{len(runs)}</td>"
@@ -767,12 +737,6 @@ def _deciding(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
     done = [r for r in runs if r.get("status") == "done" and r.get("verdicts")]
     full = [r for r in done if r.get("scale") == "full"]
     return (full or done or [None])[0]
-
-
-def _overall(run: dict[str, Any] | None) -> str | None:
-    if not run or not run.get("verdicts"):
-        return None
-    return "passed" if all(bool(v.get("passed")) for v in run["verdicts"]) else "failed"
 
 
 def reproduction_page(data: SiteData, r: dict[str, Any], artifacts: Artifacts,
