@@ -50,8 +50,14 @@ WRAP_COLUMNS = frozenset({"title", "description", "topics", "listed in", "match"
 def print_table(columns: list[str], rows: list[list[str]]) -> None:
     """A terminal table of plain-text cells (never Rich markup: ``[x]`` in a title stays).
 
-    Only prose columns wrap; piped output is made wide enough for whole rows (up to 200).
+    Only prose columns wrap. Piped, it prints tab-separated lines (a header, then one line a
+    row) that ``cut`` and ``awk`` can read, without paying for Rich.
     """
+    if not sys.stdout.isatty():
+        lines = ["\t".join(columns)]
+        lines += ["\t".join(" ".join(cell.split()) for cell in row) for row in rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
     from rich.console import Console
     from rich.table import Column, Table
     from rich.text import Text
@@ -67,10 +73,7 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
     table = Table(*cols, show_lines=False, highlight=False)
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
-    width = None
-    if not sys.stdout.isatty():
-        width = min(200, max(80, sum(3 + widest(i, c) for i, c in enumerate(columns)) + 1))
-    Console(highlight=False, width=width).print(table)
+    Console(highlight=False).print(table)
 
 
 def rel(kb: KB, path: Path) -> str:
