@@ -20,9 +20,9 @@ Setups:
 
 All starts of all methods of a setup run as one batch (each method aggregates its own rows
 through ``Method.aggregate``; the Adam step is elementwise, so this equals separate runs).
-Where a method returns a non-finite direction (Nash-MTL and CAGrad do at Pareto-stationary
-points, where the two gradients are exactly opposed) that point makes no move that step; the
-count is reported per start as ``nonfinite_direction_steps``.
+Where a method returns a non-finite direction that point makes no move that step; the count
+is reported per start as ``nonfinite_direction_steps`` (0 everywhere since Nash-MTL and CAGrad
+stay finite where the two gradients cancel).
 
 At smoke scale the learning rate is 10x and the steps 10x fewer (the same path length), only
 equal weighting / CAGrad and LS / Nash-MTL / FAMO run, and the verdicts are sanity checks of
@@ -59,8 +59,9 @@ SETUPS: dict[str, dict[str, Any]] = {
             "equal": ("ls", {}),
             "mgda": ("mgda", {}),
             "pcgrad": ("pcgrad", {}),
-            # the authors' toy.py divides CAGrad's direction by 1 + c (rescale=2)
-            "cagrad": ("cagrad", {"c": 0.5, "rescale": 2}),
+            # the authors' toy.py divides CAGrad's direction by 1 + c (rescale=2) and puts
+            # 1e-4 under the norms and in lambda's divisor (eps)
+            "cagrad": ("cagrad", {"c": 0.5, "rescale": 2, "eps": 1e-4}),
         },
     },
     "nashmtl": {

@@ -26,7 +26,7 @@ from torch import Tensor
 from reproductions.methods.base import Method, project_simplex
 
 
-def cagrad_dual_2(gram: Tensor, c: float) -> Tensor:
+def cagrad_dual_2(gram: Tensor, c: float, eps: float = 1e-8) -> Tensor:
     """Exact minimiser of the two-task dual, ``w = (gamma, 1 - gamma)``.
 
     With ``g_w = g_2 + gamma (g_1 - g_2)``, ``f(gamma) = gamma a + b + r ||g_w||`` where
@@ -41,8 +41,9 @@ def cagrad_dual_2(gram: Tensor, c: float) -> Tensor:
     A = k11 + k22 - 2 * k12
     B = k12 - k22
     a = 0.5 * (k11 - k22)  # (g1 - g2) . (g1 + g2) / 2
-    r2 = c * c * ((0.25 * (k11 + k22 + 2 * k12)).clamp_min(0) + 1e-8)
-    D = (A * k22 - B * B).clamp_min(0)
+    # eps inside both norms, as the authors write ||g0|| and ||g_w|| (1e-4 in their toy.py)
+    r2 = c * c * 0.25 * ((k11 + k22 + 2 * k12).clamp_min(0) + eps)
+    D = (A * k22 - B * B).clamp_min(0) + A * eps
     denom = A * r2 - a * a
     interior = (denom > 0) & (A > 0)
     s = -torch.sign(a) * a.abs() * (D / torch.where(interior, denom, torch.ones_like(denom))).sqrt()
@@ -53,7 +54,8 @@ def cagrad_dual_2(gram: Tensor, c: float) -> Tensor:
 
 
 def cagrad_dual(
-    gram: Tensor, c: float, max_iter: int = 500, tol: float = 1e-9, init: Tensor | None = None
+    gram: Tensor, c: float, max_iter: int = 500, tol: float = 1e-9, init: Tensor | None = None,
+    eps: float = 1e-8,
 ) -> Tensor:
     """Minimiser ``w*`` of the CAGrad dual for Gramians ``gram`` (..., T, T).
 
@@ -63,17 +65,18 @@ def cagrad_dual(
     """
     T = gram.shape[-1]
     if T == 2:
-        return cagrad_dual_2(gram, c)
+        return cagrad_dual_2(gram, c, eps)
     scale = torch.diagonal(gram, dim1=-2, dim2=-1).amax(-1, keepdim=True).unsqueeze(-1)
     A = gram / torch.where(scale > 0, scale, torch.ones_like(scale))
     b = torch.full(gram.shape[:-1], 1.0 / T, dtype=gram.dtype, device=gram.device)
     Ab = (A @ b.unsqueeze(-1)).squeeze(-1)
-    cc = c * ((b * Ab).sum(-1, keepdim=True).clamp_min(0) + 1e-8).sqrt()  # c ||g0||
+    eps_n = eps / torch.where(scale > 0, scale, torch.ones_like(scale)).squeeze(-1)
+    cc = c * ((b * Ab).sum(-1, keepdim=True).clamp_min(0) + eps_n / 4).sqrt()  # c ||g0||
 
     def evaluate(w: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         Aw = (A @ w.unsqueeze(-1)).squeeze(-1)
         # float32 rounding can make the quadratic form slightly negative where gradients cancel
-        root = ((w * Aw).sum(-1, keepdim=True).clamp_min(0) + 1e-8).sqrt()
+        root = ((w * Aw).sum(-1, keepdim=True).clamp_min(0) + eps_n).sqrt()
         return Aw, root, (w * Ab).sum(-1, keepdim=True) + cc * root
 
     w = b.clone() if init is None or init.shape != b.shape else init.to(b).clone()
@@ -103,6 +106,9 @@ class CAGrad(Method):
         rescale: 0 (none), 1 (divide by ``1 + c^2``, authors' default) or 2
             (divide by ``1 + c``).
         max_iter: projected-gradient iterations for the dual.
+        eps: added under the norms of g0 and g_w and to the divisor of lambda; the
+            authors use 1e-8 in their network code and 1e-4 in their toy.py, where it
+            damps lambda at the optimum (the gradients cancel there).
         warm_start: start the dual iterations from the previous call's solution (the
             Gramian changes little between steps); the result is the same minimiser.
     """
@@ -118,6 +124,7 @@ class CAGrad(Method):
         rescale: int = 1,
         max_iter: int = 500,
         warm_start: bool = True,
+        eps: float = 1e-8,
     ) -> None:
         super().__init__(n_tasks)
         if c < 0:
@@ -126,6 +133,7 @@ class CAGrad(Method):
             raise ValueError("rescale must be 0, 1 or 2")
         self.c, self.rescale, self.max_iter = float(c), int(rescale), int(max_iter)
         self.warm_start = bool(warm_start)
+        self.eps = float(eps)
         self._previous: Tensor | None = None
 
     def weights_from_gramian(self, gram: Tensor, losses: Tensor | None = None) -> Tensor:
@@ -135,14 +143,18 @@ class CAGrad(Method):
             w = uniform
         else:
             ww = cagrad_dual(
-                gram, self.c, self.max_iter, init=self._previous if self.warm_start else None
+                gram, self.c, self.max_iter, init=self._previous if self.warm_start else None,
+                eps=self.eps,
             )
             self._previous = ww
             g0_norm = (
-                (uniform.unsqueeze(-2) @ gram @ uniform.unsqueeze(-1)).squeeze(-1) + 1e-8
+                (uniform.unsqueeze(-2) @ gram @ uniform.unsqueeze(-1)).squeeze(-1).clamp_min(0)
+                + self.eps / 4
             ).sqrt()
-            gw_norm = ((ww.unsqueeze(-2) @ gram @ ww.unsqueeze(-1)).squeeze(-1).clamp_min(0)).sqrt()
-            lam = self.c * g0_norm / (gw_norm + 1e-8)
+            gw_norm = (
+                (ww.unsqueeze(-2) @ gram @ ww.unsqueeze(-1)).squeeze(-1).clamp_min(0) + self.eps
+            ).sqrt()
+            lam = self.c * g0_norm / (gw_norm + self.eps)
             w = uniform + lam * ww
         if self.rescale == 1:
             w = w / (1 + self.c**2)
