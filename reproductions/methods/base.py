@@ -325,6 +325,16 @@ def _leaves_above(root: Tensor, stop: Tensor | None, exclude: Sequence[Tensor]) 
     return list(leaves.values())
 
 
+def make_generator(
+    generator: torch.Generator | None, seed: int | None
+) -> torch.Generator | None:
+    """The random source of a stochastic method: ``generator``, else one seeded by ``seed``,
+    else None (torch's global generator)."""
+    if generator is None and seed is not None:
+        generator = torch.Generator().manual_seed(seed)
+    return generator
+
+
 def project_simplex(v: Tensor) -> Tensor:
     """Euclidean projection of each row ``v[..., :]`` onto the probability simplex.
 

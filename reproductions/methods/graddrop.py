@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from reproductions.methods.base import Method
+from reproductions.methods.base import Method, make_generator
 
 
 class GradDrop(Method):
@@ -48,9 +48,7 @@ class GradDrop(Method):
         self.leak = (
             [float(leak)] * n_tasks if isinstance(leak, (int, float)) else [float(x) for x in leak]
         )
-        if generator is None and seed is not None:
-            generator = torch.Generator().manual_seed(seed)
-        self.generator = generator
+        self.generator = make_generator(generator, seed)
 
     def aggregate(self, G: Tensor, losses: Tensor | None = None) -> tuple[Tensor, Tensor]:
         (d,), w = self.aggregate_blocks([G], losses)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reproductions.methods.base import Method, gramian
+from reproductions.methods.base import Method, gramian, make_generator
 
 
 def pcgrad_coefficients(gram: Tensor, orders: Tensor) -> Tensor:
@@ -61,9 +61,7 @@ class PCGrad(Method):
         self, n_tasks: int, generator: torch.Generator | None = None, seed: int | None = None
     ) -> None:
         super().__init__(n_tasks)
-        if generator is None and seed is not None:
-            generator = torch.Generator().manual_seed(seed)
-        self.generator = generator
+        self.generator = make_generator(generator, seed)
 
     def random_orders(self, batch: tuple[int, ...], T: int, device: torch.device) -> Tensor:
         keys = torch.rand(batch + (T, T), generator=self.generator)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from reproductions.methods.base import Method
+from reproductions.methods.base import Method, make_generator
 
 
 class RLW(Method):
@@ -31,9 +31,7 @@ class RLW(Method):
         self, n_tasks: int, generator: torch.Generator | None = None, seed: int | None = None
     ) -> None:
         super().__init__(n_tasks)
-        if generator is None and seed is not None:
-            generator = torch.Generator().manual_seed(seed)
-        self.generator = generator
+        self.generator = make_generator(generator, seed)
 
     def weights(self, losses: Tensor) -> Tensor:
         # Sample on the CPU generator, then move: reproducible across devices.
