@@ -1,28 +1,25 @@
-"""Everything known about one paper, gathered for ``show`` (and the site)."""
+"""Everything known about one paper, gathered for ``show``."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from kb.config import KB
 from kb.models import Paper
 from kb.store.papers import get_paper
 
-# Extra sections of a paper's record: (JSON field, module, function(kb, key) -> value).
-SECTIONS = (
-    ("note", "kb.notes.status", "note_for"),
-    ("social", "kb.social", "social_record"),
-    ("reproductions", "kb.runs", "linked_reproductions"),
-)
-
 
 def paper_record(kb: KB, paper: Paper) -> dict[str, Any]:
-    """The stable ``show --json`` object: the paper's fields plus its extra sections."""
+    """The stable ``show --json`` object: the paper's fields, its note, social record and
+    linked reproductions."""
+    from kb.notes.status import note_for
+    from kb.runs import linked_reproductions
+    from kb.social import social_record
+
     record = paper.public_dict()
-    for field, module_name, func in SECTIONS:
-        module = importlib.import_module(module_name)
-        record[field] = getattr(module, func)(kb, paper.key)
+    record["note"] = note_for(kb, paper.key)
+    record["social"] = social_record(kb, paper.key)
+    record["reproductions"] = linked_reproductions(kb, paper.key)
     return record
 
 

@@ -20,11 +20,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "bib"
 
 
 @pytest.fixture
-def kb(tmp_path: Path) -> KB:
-    kb = KB(tmp_path / "kb")
-    init_kb(kb)
-    yield kb
-    kb.close()
+def kb(tmp_kb: KB) -> KB:
+    """The shared empty KB (conftest's ``tmp_kb``), under this module's shorter name."""
+    return tmp_kb
 
 
 def test_generated_bibtex_round_trips() -> None:
