@@ -70,3 +70,71 @@ def test_broad_queries_rank_only_the_newest_matches(tmp_kb):
     capped = search_results(tmp_kb.db, "learning", limit=50, cap=5)
     assert capped.capped
     assert {h.key for h in capped.hits} == {f"ruder{2000 + i}paper" for i in range(7, 12)}
+
+
+def _random_store(kb, n: int = 120, seed: int = 5):
+    import random
+
+    rng = random.Random(seed)
+    words = "multi task learning gradient conflict shared encoder loss weighting pareto".split()
+    put(kb, *[
+        make_paper(arxiv_id=None, title=f"Study {i} " + " ".join(rng.choices(words, k=5)),
+                   abstract=" ".join(rng.choices(words, k=rng.randint(5, 40))),
+                   authors=[Author(first="A", last=f"Author{i}")], year=2000 + i % 25)
+        for i in range(n)
+    ])
+
+
+def _fts5_sorter_ranking(db, query: str, floor: int = -1) -> list[tuple[str, float]]:
+    """The reference: FTS5's own ORDER BY rank over every match above ``floor``."""
+    return [
+        (key, score) for key, score in db.conn.execute(
+            "SELECT p.key, papers_fts.rank FROM papers_fts JOIN papers p "
+            "ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ? AND papers_fts.rowid > ? "
+            "ORDER BY papers_fts.rank", [query, floor])
+    ]
+
+
+def test_phrase_path_ranks_exactly_like_fts5(tmp_kb):
+    """Phrases are scored in one walk (see search_results); the ranking must not change."""
+    from kb.store.search import search_results
+
+    _random_store(tmp_kb)
+    for text in ('"multi task"', "multi-task learning", '"gradient conflict" pareto',
+                 '"shared encoder loss"', '"task multi"'):
+        ref = _fts5_sorter_ranking(tmp_kb.db, fts_query(text))
+        got = search_results(tmp_kb.db, text, limit=1000)
+        assert not got.capped
+        assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref], text
+        assert {h.key for h in got.hits} == {k for k, _ in ref}, text
+        assert all("[" in h.snippet for h in got.hits), text
+
+
+def test_phrase_path_caps_like_the_word_path(tmp_kb):
+    from kb.store.search import search_results
+
+    _random_store(tmp_kb)
+    query = fts_query('"multi task"')
+    rowids = [r for (r,) in tmp_kb.db.conn.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC", [query])]
+    assert len(rowids) > 10
+    got = search_results(tmp_kb.db, '"multi task"', limit=1000, cap=10)
+    assert got.capped
+    ref = _fts5_sorter_ranking(tmp_kb.db, query, floor=rowids[10])
+    assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref]
+    assert {h.key for h in got.hits} == {k for k, _ in ref}
+    exact = search_results(tmp_kb.db, '"multi task"', limit=1000, cap=len(rowids))
+    assert not exact.capped and len(exact.hits) == len(rowids)
+
+
+def test_search_takes_a_plain_connection(tmp_kb):
+    """`mtlkb search` runs on a bare sqlite3 connection (no sqlite-utils import)."""
+    import sqlite3
+
+    _seed(tmp_kb)
+    conn = sqlite3.connect(tmp_kb.db_path)
+    try:
+        for text in ("gradient conflict", '"negative transfer"', "surg*"):
+            assert [h.key for h in search(conn, text)] == [h.key for h in search(tmp_kb.db, text)]
+    finally:
+        conn.close()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 import re
+import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
+Connectable = Union[sqlite3.Connection, "sqlite_utils.Database"]
 
 # Column weights for bm25 (the FTS table's persistent rank, set by the migrations), in
 # column order: title, abstract, authors, topics, note.
@@ -53,6 +60,14 @@ def fts_query(text: str) -> str | None:
 # added ones are ranked, which keeps a broad query ("learning") fast on a 100k-paper store.
 RANK_CAP = 3000
 
+_WEIGHTS = RANK[len("bm25("):-1]
+_SCORED = (
+    f"SELECT rowid, bm25(papers_fts, {_WEIGHTS}) FROM papers_fts WHERE papers_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT ?"
+)
+_QUOTED = re.compile(r'"([^"]*)"')
+_SNIPPET = "snippet(papers_fts, -1, '[', ']', '…', 12)"
+
 
 @dataclass
 class Hit:
@@ -69,30 +84,67 @@ class Results:
     capped: bool  # more than RANK_CAP papers matched: the newest RANK_CAP were ranked
 
 
-def search(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[Hit]:
+def search(db: Connectable, text: str, limit: int = 50) -> list[Hit]:
     """Papers matching ``text``, best first (bm25 with title and authors weighted up)."""
     return search_results(db, text, limit).hits
 
 
-def search_results(
-    db: sqlite_utils.Database, text: str, limit: int = 50, cap: int = RANK_CAP
-) -> Results:
-    """Like :func:`search`, and says whether the ranking was capped (see :data:`RANK_CAP`)."""
+def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_CAP) -> Results:
+    """Like :func:`search`, and says whether the ranking was capped (see :data:`RANK_CAP`).
+
+    ``db`` is a ``sqlite3.Connection`` or a sqlite-utils ``Database``.
+    """
     query = fts_query(text)
-    if query is None:
+    if query is None or limit <= 0:
         return Results([], False)
-    # Walking the match list by rowid is cheap (no ranking); it finds the cap's boundary.
-    row = db.conn.execute(
+    conn: sqlite3.Connection = getattr(db, "conn", db)
+    if "*" in query or not any(" " in term for term in _QUOTED.findall(query)):
+        return _ranked_by_fts5(conn, query, limit, cap)
+    # A phrase: one walk of its match list, newest first, scoring as it goes, stopping at
+    # the cap. Matching a phrase of two words found in every abstract means walking both
+    # words' position lists; FTS5's sorter (ORDER BY rank) would walk them once more, and
+    # finding the cap's boundary first a third time.
+    scored = conn.execute(_SCORED, [query, cap + 1]).fetchall()
+    capped = len(scored) > cap
+    best = heapq.nsmallest(limit, scored[:cap], key=lambda r: (r[1], -r[0]))
+    if not best:
+        return Results([], capped)
+    marks = ",".join("?" * len(best))
+    # Seeking each hit by rowid is cheap for words and phrases (not for prefixes: FTS5
+    # rebuilds a prefix's merged list on every seek, hence the other path).
+    details = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT p.rowid, p.key, {_SNIPPET}, p.title, p.year FROM papers_fts "
+            "JOIN papers p ON p.rowid = papers_fts.rowid "
+            f"WHERE papers_fts MATCH ? AND papers_fts.rowid IN ({marks})",
+            [query, *(r[0] for r in best)],
+        )
+    }
+    hits = [
+        Hit(key, score, snip, title, year)
+        for rowid, score in best
+        for key, snip, title, year in [details[rowid]]
+    ]
+    return Results(hits, capped)
+
+
+def _ranked_by_fts5(conn: sqlite3.Connection, query: str, limit: int, cap: int) -> Results:
+    """Rank with FTS5's sorter below the cap's boundary.
+
+    For words and prefixes this beats scoring in Python: finding the boundary stops early
+    for a broad query, and ranking in C is cheaper than fetching every scored row.
+    """
+    row = conn.execute(
         "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC "
         "LIMIT 1 OFFSET ?",
         [query, cap],
     ).fetchone()
     floor = row[0] if row else None
-    sql = (
-        "SELECT p.key, papers_fts.rank, "
-        "snippet(papers_fts, -1, '[', ']', '…', 12), p.title, p.year "
+    cur = conn.execute(
+        f"SELECT p.key, papers_fts.rank, {_SNIPPET}, p.title, p.year "
         "FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
-        "WHERE papers_fts MATCH ? AND papers_fts.rowid > ? ORDER BY papers_fts.rank LIMIT ?"
+        "WHERE papers_fts MATCH ? AND papers_fts.rowid > ? ORDER BY papers_fts.rank LIMIT ?",
+        [query, floor if floor is not None else -1, limit],
     )
-    cur = db.conn.execute(sql, [query, floor if floor is not None else -1, limit])
-    return Results([Hit(*row) for row in cur], floor is not None)
+    return Results([Hit(*r) for r in cur], floor is not None)
