@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -124,6 +125,8 @@ def start_run(
         "started_at": now_iso(),
         "versions": versions or {},
         "git_commit": git_commit,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
     })
 
 
@@ -152,7 +155,45 @@ def finish_run(
         db["runs"].update(run_id, _encode(update))
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def sweep_stale_runs(kb: KB) -> list[str]:
+    """Mark ``interrupted`` the running runs whose process on this host is gone.
+
+    SIGTERM and Ctrl-C are recorded by the run itself; SIGKILL, an out-of-memory kill or a
+    power cut leave the row ``running``. Rows from another host (a KB on a shared drive)
+    and rows recorded before the pid was kept are left alone. Returns the swept ids.
+    """
+    host = socket.gethostname()
+    stale = [
+        r for r in _rows(kb, "SELECT id, pid, started_at FROM runs "
+                             "WHERE status = 'running' AND host = ? AND pid IS NOT NULL", [host])
+        if r["pid"] != os.getpid() and not _process_alive(r["pid"])
+    ]
+    if not stale:
+        return []
+    with kb.write() as db:
+        for r in stale:
+            db.conn.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? "
+                "WHERE id = ? AND status = 'running'",
+                [now_iso(), f"the run's process (pid {r['pid']} on {host}) ended without "
+                 "recording a result: killed (SIGKILL, out of memory) or the machine stopped",
+                 r["id"]],
+            )
+    return [r["id"] for r in stale]
+
+
 def get_run(kb: KB, run_id: str) -> dict[str, Any] | None:
+    sweep_stale_runs(kb)
     rows = _rows(kb, "SELECT * FROM runs WHERE id = ?", [run_id])
     if rows:
         return _decode(rows[0])
@@ -164,6 +205,7 @@ def get_run(kb: KB, run_id: str) -> dict[str, Any] | None:
 
 def runs_for(kb: KB, reproduction_id: str, *, include_reference: bool = True) -> list[dict]:
     """Every run of a reproduction, newest first (committed reference runs merged in)."""
+    sweep_stale_runs(kb)
     rows = [_decode(r) for r in _rows(
         kb, "SELECT * FROM runs WHERE reproduction = ? ORDER BY started_at DESC, id DESC",
         [reproduction_id])]

@@ -225,3 +225,10 @@ def m004_runs(db: sqlite_utils.Database) -> None:
 def m005_notes_template(db: sqlite_utils.Database) -> None:
     """The fingerprint of the note template a note was parsed against (re-parse on change)."""
     db.execute("ALTER TABLE notes ADD COLUMN template TEXT")
+
+
+@migrations()
+def m006_run_process(db: sqlite_utils.Database) -> None:
+    """Which process on which host runs a ``running`` run, so a killed one can be told apart."""
+    db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
