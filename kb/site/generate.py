@@ -14,6 +14,8 @@ from pathlib import Path
 
 from kb.config import KB
 from kb.site import pages
+from kb.site.paper_page import paper_page
+from kb.site.pieces import Artifacts
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
 
@@ -111,7 +113,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st = Staging(docs, stats)
     data = gather(kb)
     stats.papers = len(data.papers)
-    artifacts = pages.Artifacts(kb.root)
+    artifacts = Artifacts(kb.root)
 
     for name, target in ASSETS.items():
         st.copy(target, ASSETS_DIR / name)
@@ -127,7 +129,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.write("map.md", pages.map_page(svg, shown, len(data.papers)))
 
     for p in data.papers:
-        st.write(f"papers/{p.key}.md", pages.paper_page(data, p, artifacts))
+        st.write(f"papers/{p.key}.md", paper_page(data, p, artifacts))
     for group, names in pages.author_groups(data).items():
         st.write(f"authors/{group}.md", pages.author_group_page(data, group, names))
     for t, s in data.topic_slug.items():
