@@ -218,7 +218,8 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
 
     with kb.write() as db:
         conn = db.conn
-        writer = PaperWriter(db)
+        # The fast pass queues new papers and writes them in batches (see PaperWriter).
+        writer = PaperWriter(db, batch=not careful)
         key_map: dict[str, str] = {}
         for rec in records:
             if careful:
@@ -259,6 +260,11 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 if m.key != m.into:
                     report.notices.append(f"{loc}: {m.key!r} merged into {m.into!r} ({m.why})")
             advance()
+        if not careful:
+            try:
+                writer.flush()
+            except (sqlite3.Error, ValueError) as exc:
+                raise _Retry from exc
         if socials:
             _import_social(kb, [_remap_social(s, key_map) for s in socials], report)
         if report.dry_run or (report.strict and report.failed):

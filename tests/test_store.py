@@ -147,3 +147,54 @@ def test_refresh_that_changes_doi_forgets_the_old_one(tmp_kb: KB):
         w.put(make_paper(doi="10.1/new"), refresh=True)
         other = w.put(make_paper(arxiv_id=None, doi="10.1/old", title="Different", year=1999))
     assert other.action == "added" and other.key != "ruder2017overview"
+
+
+def _store_dump(db) -> dict:
+    out = {}
+    for table in ("papers", "authors", "paper_authors", "topics", "paper_topics"):
+        cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        keep = [c for c in cols if c not in ("added_at", "modified_at")]
+        out[table] = db.execute(
+            f"SELECT rowid, {', '.join(keep)} FROM {table} ORDER BY rowid"
+        ).fetchall()
+    return out
+
+
+def test_a_batching_writer_stores_exactly_what_the_plain_one_does(tmp_path):
+    """Queued inserts across several flushes, merges into queued papers (the queue goes
+    first), key clashes, shared authors and topics: same rows, rowids and ids, and the FTS
+    index in sync."""
+    from kb.init import init_kb
+    from kb.store.papers import BATCH_ROWS, PaperWriter
+
+    papers = []
+    for i in range(BATCH_ROWS + 40):
+        papers.append(make_paper(
+            key=f"p{i % (BATCH_ROWS + 7)}", arxiv_id=None, title=f"Gradient surgery number {i}",
+            year=2000 + i % 20, topics=[f"t{i % 3}", "shared"],
+            authors=[Author(first="Ann", last=f"Author{i % 50}"),
+                     Author(first="Bo", last="Common")],
+            abstract=f"Abstract {i} about pareto fronts" if i % 2 else None,
+        ))
+        if i % 97 == 5:  # the same paper again, adding an abstract and new topics (UPDATEs)
+            papers.append(make_paper(key=f"again{i}", arxiv_id=None,
+                                     title=f"Gradient surgery number {i}", year=2000 + i % 20,
+                                     abstract="A late abstract about routing", topics=["late"]))
+    dumps, results = [], []
+    for batch in (False, True):
+        kb = KB(tmp_path / f"kb{batch}")
+        init_kb(kb)
+        with kb.write() as db:
+            w = PaperWriter(db, batch=batch)
+            results.append([w.put(p) for p in papers])
+            w.flush()
+        db = kb.db
+        db.execute("INSERT INTO papers_fts(papers_fts) VALUES ('integrity-check')")
+        dumps.append(_store_dump(db))
+        assert len(search(db, "late")) == len(papers) - BATCH_ROWS - 40  # topics merged in
+        assert search(db, "routing")  # abstracts merged in
+        kb.close()
+    assert results[0] == results[1]
+    assert dumps[0] == dumps[1]
+    assert any(r.action == "merged" for r in results[1])
+    assert any(r.requested_key for r in results[1])

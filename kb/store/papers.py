@@ -8,9 +8,12 @@ never drops a user-entered one.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 import sqlite_utils
@@ -30,12 +33,26 @@ ARXIV_FIELDS = frozenset(
     {"title", "abstract", "arxiv_version", "url", "pdf_url", "published", "updated",
      "primary_category", "journal_ref", "comment", "doi"}
 )
+# The columns a new paper's row is written with, in order.
+INSERT_COLUMNS = (
+    *SCALAR_FIELDS, "title_norm", "categories", "fields", "authors_text", "key", "added_at",
+    "modified_at", "topics_text",
+)
+# Papers a batching PaperWriter queues before it writes them.
+BATCH_ROWS = 500
 
 Action = Literal["added", "merged", "refreshed"]
 
+_stamp_cache: tuple[int, str] = (-1, "")
+
 
 def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    """The current UTC time to the second, ISO 8601 (``2026-01-01T12:00:00+00:00``)."""
+    global _stamp_cache
+    second = int(time.time())
+    if _stamp_cache[0] != second:
+        _stamp_cache = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _stamp_cache[1]
 
 
 @dataclass
@@ -51,11 +68,22 @@ class PaperWriter:
 
     Identity lookups use in-memory indexes loaded once, so bulk imports make no per-paper
     SELECTs. Create it inside ``with kb.write():``.
+
+    ``batch=True`` (bulk imports) queues new papers and writes them many rows to a statement
+    on :meth:`flush` (called by itself every :data:`BATCH_ROWS` papers and before any merge;
+    the caller calls it once at the end, inside the same transaction). One statement per
+    paper costs about twice as much: SQLite opens a statement savepoint for each, and the
+    FTS5 index (fed by the ``papers`` insert trigger) writes its pending terms out at every
+    savepoint, so per-row statements leave one tiny index segment per paper. A failing
+    batch raises from :meth:`flush` (or a later :meth:`put`), not from the paper's own
+    :meth:`put`: callers that must know which paper failed use the default, ``batch=False``,
+    where every :meth:`put` is written before it returns.
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, batch: bool = False) -> None:
         self.db = db
         self.conn = db.conn
+        self.batch = batch
         self.keys: set[str] = set()
         self.by_arxiv: dict[str, str] = {}
         self.by_doi: dict[str, str] = {}
@@ -67,7 +95,17 @@ class PaperWriter:
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
         }
+        # New authors get the id SQLite would give them (max + 1), so that the paper_authors
+        # rows can be built before the authors are written.
+        self._next_author_id = max(self.author_ids.values(), default=0) + 1
         self.known_topics: set[str] = {r[0] for r in self.conn.execute("SELECT name FROM topics")}
+        # Queued writes, in the order flush() writes them (foreign keys: authors and topics
+        # before the links).
+        self._new_authors: list[tuple[int, str, str, str]] = []
+        self._new_topics: list[tuple[str]] = []
+        self._papers: list[tuple] = []
+        self._paper_authors: list[tuple[str, int, int]] = []
+        self._paper_topics: list[tuple[str, str]] = []
 
     def _index(self, key: str, arxiv_id, doi, tnorm, year) -> None:
         self.keys.add(key)
@@ -80,12 +118,13 @@ class PaperWriter:
 
     def find(self, paper: Paper) -> str | None:
         """The key of the stored paper that ``paper`` is the same as, if any."""
+        return self._find(paper, normalize_doi(paper.doi), normalize_title(paper.title))
+
+    def _find(self, paper: Paper, doi: str | None, tnorm: str) -> str | None:
         if paper.arxiv_id and paper.arxiv_id in self.by_arxiv:
             return self.by_arxiv[paper.arxiv_id]
-        doi = normalize_doi(paper.doi)
         if doi and doi in self.by_doi:
             return self.by_doi[doi]
-        tnorm = normalize_title(paper.title)
         if tnorm:
             return self.by_title.get((tnorm, paper.year))
         return None
@@ -96,15 +135,48 @@ class PaperWriter:
         ``refresh`` (arXiv re-add): arXiv fields and the author list are replaced by the new
         values; the key, topics, note and social record are kept either way.
         """
-        paper = paper.model_copy()
-        paper.doi = normalize_doi(paper.doi)
-        existing = self.find(paper)
+        doi = normalize_doi(paper.doi)
+        if doi != paper.doi:
+            paper = paper.model_copy(update={"doi": doi})
+        tnorm = normalize_title(paper.title)
+        existing = self._find(paper, doi, tnorm)
         if existing is not None:
-            return self._merge(existing, paper, refresh)
-        return self._insert(paper)
+            self.flush()  # the stored row is read back, and the queue must go first
+            result = self._merge(existing, paper, refresh)
+        else:
+            result = self._insert(paper, tnorm)
+            if self.batch and len(self._papers) < BATCH_ROWS:
+                return result
+        self.flush()
+        return result
+
+    def flush(self) -> None:
+        """Write every queued row (a no-op when nothing is queued).
+
+        The queues are emptied first, so rows of a failed flush are never written later.
+        """
+        authors, topics, papers, links, tags = (
+            self._new_authors, self._new_topics, self._papers, self._paper_authors,
+            self._paper_topics,
+        )
+        self._new_authors, self._new_topics, self._papers = [], [], []
+        self._paper_authors, self._paper_topics = [], []
+        conn = self.conn
+        if authors:
+            conn.executemany(
+                "INSERT INTO authors (id, name, first, last) VALUES (?, ?, ?, ?)", authors
+            )
+        if topics:
+            conn.executemany("INSERT OR IGNORE INTO topics (name) VALUES (?)", topics)
+        if papers:
+            _insert_rows(conn, _PAPERS_INSERT, papers)
+        if links:
+            _insert_rows(conn, _PAPER_AUTHORS_INSERT, links)
+        if tags:
+            _insert_rows(conn, _PAPER_TOPICS_INSERT, tags)
 
     # -- insert --------------------------------------------------------------------------
-    def _insert(self, paper: Paper) -> PutResult:
+    def _insert(self, paper: Paper, tnorm: str) -> PutResult:
         requested, reason = paper.key, None
         if requested and not is_safe_key(requested):
             reason = "not a safe file name"
@@ -119,29 +191,32 @@ class PaperWriter:
             )
             key = unique_key(stem, self.keys.__contains__)
         stamp = now_iso()
-        row = self._row(paper)
         topics = _clean_topics(paper.topics)
         # topics_text goes into the INSERT itself: a later UPDATE would re-index the whole row.
-        row.update(key=key, added_at=paper.added_at or stamp, modified_at=stamp,
-                   topics_text=" ".join(sorted(topics)))
-        cols = ", ".join(row)
-        self.conn.execute(
-            f"INSERT INTO papers ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-        )
-        self._set_authors(key, paper.authors, fresh=True)
+        self._papers.append((
+            *self._values(paper, tnorm), key, paper.added_at or stamp, stamp,
+            " ".join(sorted(topics)),
+        ))
+        self._queue_authors(key, paper.authors)
         if topics:
-            _link_topics(self.db, key, topics, self.known_topics)
-        self._index(key, paper.arxiv_id, paper.doi, row["title_norm"], paper.year)
+            self._queue_topics(key, topics)
+        self._index(key, paper.arxiv_id, paper.doi, tnorm, paper.year)
         return PutResult(key, "added", requested if reason else None, reason)
 
+    @staticmethod
+    def _values(paper: Paper, tnorm: str) -> tuple:
+        """The values of :data:`INSERT_COLUMNS` up to ``authors_text``."""
+        d = paper.__dict__
+        return (
+            " ".join(paper.title.split()), *[d[f] for f in SCALAR_FIELDS[1:]], tnorm,
+            json.dumps(paper.categories) if paper.categories else None,
+            json.dumps(paper.fields, ensure_ascii=False) if paper.fields else None,
+            "; ".join(a.name for a in paper.authors),
+        )
+
     def _row(self, paper: Paper) -> dict:
-        row = {f: getattr(paper, f) for f in SCALAR_FIELDS}
-        row["title"] = " ".join(paper.title.split())
-        row["title_norm"] = normalize_title(paper.title)
-        row["categories"] = json.dumps(paper.categories) if paper.categories else None
-        row["fields"] = json.dumps(paper.fields, ensure_ascii=False) if paper.fields else None
-        row["authors_text"] = "; ".join(a.name for a in paper.authors)
-        return row
+        values = self._values(paper, normalize_title(paper.title))
+        return dict(zip(INSERT_COLUMNS, values, strict=False))
 
     # -- merge ---------------------------------------------------------------------------
     def _merge(self, key: str, paper: Paper, refresh: bool) -> PutResult:
@@ -194,30 +269,64 @@ class PaperWriter:
         return PutResult(key, "refreshed" if refresh else "merged")
 
     # -- authors and topics --------------------------------------------------------------
-    def _author_id(self, author: Author) -> int:
-        name = author.name
-        aid = self.author_ids.get(name)
-        if aid is None:
-            cur = self.conn.execute(
-                "INSERT INTO authors (name, first, last) VALUES (?, ?, ?)",
-                [name, author.first, author.last],
-            )
-            aid = cur.lastrowid
-            self.author_ids[name] = aid
-        return aid
+    def _queue_authors(self, key: str, authors: list[Author]) -> None:
+        """Queue ``key``'s author links (and new authors); nameless authors are skipped."""
+        ids = self.author_ids
+        position = 0
+        for a in authors:
+            name = a.name
+            if not name:
+                continue
+            aid = ids.get(name)
+            if aid is None:
+                aid = ids[name] = self._next_author_id
+                self._next_author_id += 1
+                self._new_authors.append((aid, name, a.first, a.last))
+            self._paper_authors.append((key, position, aid))
+            position += 1
 
-    def _set_authors(self, key: str, authors: list[Author], fresh: bool = False) -> None:
-        if not fresh:
-            self.conn.execute("DELETE FROM paper_authors WHERE paper_key = ?", [key])
-        self.conn.executemany(
-            "INSERT INTO paper_authors (paper_key, position, author_id) VALUES (?, ?, ?)",
-            [(key, i, self._author_id(a)) for i, a in enumerate(a for a in authors if a.name)],
-        )
+    def _set_authors(self, key: str, authors: list[Author]) -> None:
+        self.conn.execute("DELETE FROM paper_authors WHERE paper_key = ?", [key])
+        self._queue_authors(key, authors)
+
+    def _queue_topics(self, key: str, topics: list[str]) -> None:
+        for t in topics:
+            if t not in self.known_topics:
+                self.known_topics.add(t)
+                self._new_topics.append((t,))
+        self._paper_topics.extend((key, t) for t in topics)
 
     def _add_topics(self, key: str, topics: Iterable[str]) -> None:
         topics = _clean_topics(topics)
         if topics:
             add_topics(self.db, key, topics, known=self.known_topics)
+
+
+_PAPERS_INSERT = f"INSERT INTO papers ({', '.join(INSERT_COLUMNS)}) VALUES"
+_PAPER_AUTHORS_INSERT = "INSERT INTO paper_authors (paper_key, position, author_id) VALUES"
+_PAPER_TOPICS_INSERT = "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES"
+# Bound parameters per multi-row statement (SQLite allows 32,766 since 3.32, 999 before).
+_MAX_PARAMS = 30000
+
+
+def _insert_rows(conn: sqlite3.Connection, head: str, rows: list[tuple]) -> None:
+    """``head`` (``INSERT ... VALUES``) for every row of ``rows``, many rows to a statement.
+
+    Row by row, a statement on ``papers`` would also flush the FTS5 index each time (see
+    :class:`PaperWriter`); for the link tables it only saves the per-statement overhead.
+    """
+    width = len(rows[0])
+    limit = min(_MAX_PARAMS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    step = max(1, limit // width)
+    for i in range(0, len(rows), step):
+        chunk = rows[i : i + step]
+        conn.execute(_values_sql(head, width, len(chunk)), [v for row in chunk for v in row])
+
+
+@lru_cache(maxsize=32)
+def _values_sql(head: str, width: int, rows: int) -> str:
+    one = "(" + ", ".join("?" * width) + ")"
+    return head + " " + ", ".join([one] * rows)
 
 
 def _clean_topics(topics: Iterable[str]) -> list[str]:
