@@ -4,8 +4,6 @@ Heavy libraries (torch, mkdocs, arxiv, bibtexparser) are imported inside the com
 need them, so ``mtlkb --help`` and ``mtlkb search`` stay fast.
 """
 
-from __future__ import annotations
-
 import importlib
 import sys
 from pathlib import Path
@@ -49,7 +47,7 @@ def main() -> None:
     except Exception as exc:
         # sqlite3 is only imported by commands that open the store; keep it off --help's path.
         sqlite3 = sys.modules.get("sqlite3")
-        if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError):
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
             raise
         typer.echo(f"error: the store could not be used ({exc})", err=True)
         sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -37,6 +36,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def echo_json(obj: Any) -> None:
+    """``obj`` as indented JSON on stdout (non-ASCII kept, unknown types as ``str``)."""
+    import json
+
     typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 

@@ -8,7 +8,6 @@ of reading global state.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import sqlite_utils
 
 CONFIG_NAME = "mtlkb.toml"
@@ -79,6 +80,8 @@ class KB:
         """Parsed ``mtlkb.toml`` (empty when absent)."""
         if not self.config_path.is_file():
             return {}
+        import tomllib
+
         try:
             return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -86,12 +89,40 @@ class KB:
 
     # -- store ---------------------------------------------------------------------------
     @cached_property
-    def db(self) -> sqlite_utils.Database:
-        """The migrated store (created on first use)."""
-        from kb.store.db import open_db
+    def conn(self) -> sqlite3.Connection:
+        """A plain ``sqlite3`` connection to the migrated store (created on first use).
+
+        Cheap when the schema is current: no sqlite-utils, no migration code. Otherwise the
+        store is migrated on this connection first. :attr:`db` wraps this same connection.
+        """
+        from kb.store.db import connect, open_db, schema_is_current
 
         self.root.mkdir(parents=True, exist_ok=True)
-        return open_db(self.db_path)
+        import sqlite3
+
+        conn = None
+        try:
+            conn = connect(self.db_path)
+            if not schema_is_current(conn):
+                open_db(conn)
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise KBError(f"{self.db_path}: not a usable mtlkb store ({exc})") from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return conn
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The migrated store as a sqlite-utils ``Database`` (created on first use)."""
+        from kb.store.db import open_db
+
+        return open_db(self.conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -102,5 +133,8 @@ class KB:
             yield db
 
     def close(self) -> None:
-        if "db" in self.__dict__:
-            self.__dict__.pop("db").close()
+        """Close the store's connection (reopened on next use)."""
+        self.__dict__.pop("db", None)
+        conn = self.__dict__.pop("conn", None)
+        if conn is not None:
+            conn.close()

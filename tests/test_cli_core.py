@@ -93,3 +93,13 @@ def test_tag_untag_rm(tmp_kb):
 def test_uninitialised_folder_is_reported(tmp_path):
     r = run_cli(tmp_path / "empty", "list")
     assert r.returncode == 1 and "mtlkb init" in r.stderr
+
+
+def test_a_corrupt_store_is_one_line_naming_the_file(tmp_kb):
+    tmp_kb.close()
+    tmp_kb.db_path.write_bytes(b"this is not a SQLite file" * 100)
+    for args in (["list"], ["search", "x"], ["show", "x"]):
+        r = run_cli(tmp_kb, *args)
+        assert r.returncode == 1, r
+        assert "Traceback" not in r.stderr
+        assert r.stderr.strip().count("\n") == 0 and "mtlkb.db" in r.stderr, r.stderr

@@ -157,3 +157,20 @@ def test_link_future(tmp_kb):
     out = link_future(tmp_kb, "ruder2017overview", path.read_text(), lambda k: f"../{k}/")
     assert "- [yu2020gradient](../yu2020gradient/)" in out
     assert "[[chen2018gradnorm]]" in out  # not in the KB: left as written
+
+
+def test_a_sync_with_no_change_reads_through_the_plain_connection(tmp_kb):
+    from kb.config import KB
+
+    path = _setup(tmp_kb)
+    old = 1_600_000_000_000_000_000
+    os.utime(path, ns=(old, old))
+    _sync(tmp_kb)
+    tmp_kb.close()
+    again = KB(tmp_kb.root)
+    assert _sync(again) == ""
+    assert "db" not in again.__dict__  # no sqlite-utils Database was needed
+    path.write_text(path.read_text() + "\nokapi\n")
+    _sync(again)
+    assert "okapi" in _note_text(again, "ruder2017overview")
+    again.close()

@@ -1,7 +1,5 @@
 """add: papers from arXiv by id or URL."""
 
-from __future__ import annotations
-
 import typer
 
 from kb.cli_support import echo_json, fail, require_kb

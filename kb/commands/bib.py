@@ -1,7 +1,5 @@
 """import, export."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

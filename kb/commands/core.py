@@ -1,7 +1,5 @@
 """init, list, show, search, tag, untag, rm."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
@@ -95,7 +93,7 @@ def register(app: typer.Typer) -> None:
 
         kb = require_kb(ctx)
         refresh_notes(kb)
-        results = search_results(kb.db, " ".join(query), limit=limit)
+        results = search_results(kb.conn, " ".join(query), limit=limit)
         hits = results.hits
         if results.capped:
             typer.echo(f"note: over {RANK_CAP} papers match; the {RANK_CAP} most recently added "

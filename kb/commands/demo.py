@@ -1,7 +1,5 @@
 """demo: the whole tool on the bundled canon."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

@@ -1,7 +1,5 @@
 """``mtlkb note KEY`` (path; create; --edit) and ``mtlkb notes`` (reading status)."""
 
-from __future__ import annotations
-
 import typer
 
 from kb.cli_support import echo_json, fail, print_table, rel, require_kb

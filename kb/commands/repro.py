@@ -3,9 +3,6 @@
 Only ``repro run`` imports torch (through :func:`kb.runs.execute_run`).
 """
 
-from __future__ import annotations
-
-import json
 from typing import Any
 
 import typer
@@ -16,6 +13,9 @@ SCALE_HELP = "smoke: seconds on a CPU, sanity checks; full: the paper's setting 
 
 
 def _parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; a value is JSON when it parses as JSON, else the string."""
+    import json
+
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")

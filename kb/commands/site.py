@@ -1,7 +1,5 @@
 """site build, site serve: the MkDocs Material site of the KB (mkdocs imported inside)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

@@ -1,7 +1,5 @@
 """``vote``, ``save`` / ``unsave``, ``collection add|remove|list|show``, ``review``."""
 
-from __future__ import annotations
-
 import typer
 
 from kb.cli_support import echo_json, print_table, require_kb

@@ -6,23 +6,26 @@ changed since the last run (or whose template changed), then updates the ``notes
 seconds is recorded as "racy" and looked at again next time, so an edit made in the same
 clock tick as a previous read is never missed. Notes with problems are reported on stderr as
 ``warning: notes/KEY.md:LINE: message``; nothing here raises on a note's content.
+
+When no note changed, a run reads the store through :attr:`KB.conn` and imports neither the
+note parser nor sqlite-utils: those load only when a note must be re-read or a row written.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 import sys
 import time
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kb.config import KB
 from kb.keys import is_safe_key
-from kb.notes.parse import ParsedNote, TemplateSpec, parse_note, template_spec
-from kb.notes.render import load_template
+
+if TYPE_CHECKING:
+    from kb.notes.parse import ParsedNote, TemplateSpec
 
 RACY_NS = 2_000_000_000
 MAX_WARNINGS_SHOWN = 5
@@ -38,11 +41,15 @@ class FileStat:
 
 def template_in_effect(kb: KB) -> tuple[TemplateSpec, str]:
     """The template's questions and a fingerprint of its text."""
+    from kb.notes.render import load_template
+
     text, _source = load_template(kb)
     return _spec(text), _fingerprint(text)
 
 
 def _fingerprint(text: str) -> str:
+    import hashlib
+
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -50,6 +57,8 @@ _SPECS: dict[str, TemplateSpec] = {}
 
 
 def _spec(text: str) -> TemplateSpec:
+    from kb.notes.parse import template_spec
+
     fp = _fingerprint(text)
     if fp not in _SPECS:
         _SPECS[fp] = template_spec(text)
@@ -82,6 +91,8 @@ def note_files(kb: KB) -> dict[str, FileStat]:
 
 def read_note(kb: KB, key: str, spec: TemplateSpec) -> tuple[ParsedNote, int, int]:
     """Parse ``notes/{key}.md``; ``(note, mtime_ns, size)`` as seen after reading."""
+    from kb.notes.parse import ParsedNote, parse_note
+
     path = kb.notes_dir / f"{key}.md"
     try:
         with open(path, "rb") as fh:
@@ -144,16 +155,18 @@ def sync_notes(kb: KB, *, err: TextIO | None = None, quiet: bool = False) -> Non
 
 
 def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
-    db = kb.db
+    conn = kb.conn
     files = note_files(kb)
     rows = {
         r[0]: r[1:]
-        for r in db.conn.execute(
+        for r in conn.execute(
             "SELECT paper_key, mtime_ns, size, template, path, warnings FROM notes"
         )
     }
     template = fingerprint = None
     if files:
+        from kb.notes.render import load_template
+
         template, _ = load_template(kb)
         fingerprint = _fingerprint(template)
     candidates = [
@@ -170,7 +183,7 @@ def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
         for i in range(0, len(candidates), 900):
             chunk = candidates[i: i + 900]
             marks = ",".join("?" * len(chunk))
-            known.update(r[0] for r in db.conn.execute(
+            known.update(r[0] for r in conn.execute(
                 f"SELECT key FROM papers WHERE key IN ({marks})", chunk))
         candidates = [k for k in candidates if k in known]
     gone = [k for k in rows if k not in files]
@@ -183,8 +196,7 @@ def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
         st = files[key]
         note, mtime_ns, size = read_note(kb, key, spec)
         parsed.append((note_row(key, st.path, note, mtime_ns, size, fingerprint), note.text))
-    with kb.write() as wdb:
-        conn = wdb.conn
+    with kb.write():
         for key in gone:
             conn.execute("DELETE FROM notes WHERE paper_key = ?", [key])
             conn.execute(

@@ -1,4 +1,8 @@
-"""Opening the SQLite store: WAL, busy timeout, foreign keys, migrations, transactions."""
+"""Opening the SQLite store: WAL, busy timeout, foreign keys, migrations, transactions.
+
+sqlite-utils is imported only by :func:`open_db`: a command that only reads a store whose
+schema is current (``mtlkb search``) uses :func:`connect` and :func:`schema_is_current`.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,53 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-from sqlite_utils import Migrations
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils import Migrations
 
 BUSY_TIMEOUT_MS = 60_000
 
+# The migration set of kb/store/migrations.py and how many steps it has, so the schema can
+# be checked without importing sqlite-utils. tests/test_startup.py keeps them in step.
+MIGRATION_SET = "mtlkb"
+SCHEMA_VERSION = 6
 
-def open_db(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the store at ``path``."""
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection to the store at ``path`` (created if missing), not migrated.
+
+    Busy timeout, WAL, foreign keys on, synchronous NORMAL; ``BEGIN`` before writes (the
+    transaction handling sqlite-utils expects).
+    """
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level="")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    db = sqlite_utils.Database(conn)
+    return conn
+
+
+def schema_is_current(conn: sqlite3.Connection) -> bool:
+    """Whether every migration has been applied (one read of sqlite-utils' ledger table)."""
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+        ).fetchone()
+    except sqlite3.OperationalError:  # no ledger yet: a new store
+        return False
+    return row[0] == SCHEMA_VERSION
+
+
+def open_db(path_or_conn: Path | str | sqlite3.Connection) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the store at a path, or on a :func:`connect`."""
+    import sqlite_utils
+
     from kb.store.migrations import migrations
 
+    conn = path_or_conn if isinstance(path_or_conn, sqlite3.Connection) else connect(path_or_conn)
+    db = sqlite_utils.Database(conn)
     apply_migrations(db, migrations)
     return db
 
