@@ -36,7 +36,7 @@ def import_canon(kb: KB, say: Say) -> None:
 
 def note_keys(kb: KB) -> list[str]:
     """The surveys and every paper linked to a reproduction."""
-    from kb.runs import linked_papers
+    from kb.repro_links import linked_papers
     from reproductions import registry
 
     keys: list[str] = []
@@ -61,7 +61,8 @@ def write_notes(kb: KB, say: Say) -> None:
 
 
 def run_reproductions(kb: KB, say: Say, rerun: bool = False) -> None:
-    from kb.runs import execute_run, runs_for
+    from kb.run_exec import execute_run
+    from kb.runs import runs_for
     from reproductions import registry, runner
 
     for repro in registry.REPRODUCTIONS:

@@ -1,14 +1,11 @@
-"""Reproduction runs in the store, and the links between papers and reproductions.
+"""Reproduction runs in the store: rows, reference runs, summaries.
 
 A run is a row in ``runs`` (status ``running`` -> ``done`` | ``failed`` | ``interrupted``)
-plus its artifacts in ``kb.runs_dir/<run_id>/``. Papers link to reproductions two ways:
-automatically, when a reproduction's arXiv id (or DOI) matches the paper's, computed at query
-time so a paper added later is linked too; and manually, rows of ``paper_reproductions``.
+plus its artifacts in ``kb.runs_dir/<run_id>/``; :mod:`kb.run_exec` runs one and records it,
+:mod:`kb.repro_links` links papers to reproductions.
 
 Committed reference runs (``reproductions/reference/*.json``) are merged into
 :func:`runs_for` at query time (``reference = 1``) without being written to the store.
-
-This module never imports torch: :func:`execute_run` imports the runner inside.
 """
 
 from __future__ import annotations
@@ -16,24 +13,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import socket
-import tempfile
-import threading
-import time
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.config import KB, KBError
 from reproductions import registry
 from reproductions.spec import Reproduction, overall_verdict
-
-if TYPE_CHECKING:
-    from reproductions.runner import Progress
 
 JSON_COLUMNS = ("config", "metrics", "verdicts", "artifacts", "versions")
 STATUSES = ("running", "done", "failed", "interrupted")
@@ -72,7 +59,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _rows(kb: KB, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def query_rows(kb: KB, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Query the store; reading a folder without a store yet reads nothing (creates nothing)."""
     if "db" not in kb.__dict__ and not kb.db_path.is_file():
         return []
@@ -174,7 +161,7 @@ def sweep_stale_runs(kb: KB) -> list[str]:
     """
     host = socket.gethostname()
     stale = [
-        r for r in _rows(kb, "SELECT id, pid, started_at FROM runs "
+        r for r in query_rows(kb, "SELECT id, pid, started_at FROM runs "
                              "WHERE status = 'running' AND host = ? AND pid IS NOT NULL", [host])
         if r["pid"] != os.getpid() and not _process_alive(r["pid"])
     ]
@@ -194,7 +181,7 @@ def sweep_stale_runs(kb: KB) -> list[str]:
 
 def get_run(kb: KB, run_id: str) -> dict[str, Any] | None:
     sweep_stale_runs(kb)
-    rows = _rows(kb, "SELECT * FROM runs WHERE id = ?", [run_id])
+    rows = query_rows(kb, "SELECT * FROM runs WHERE id = ?", [run_id])
     if rows:
         return _decode(rows[0])
     for ref in reference_runs():
@@ -206,7 +193,7 @@ def get_run(kb: KB, run_id: str) -> dict[str, Any] | None:
 def runs_for(kb: KB, reproduction_id: str, *, include_reference: bool = True) -> list[dict]:
     """Every run of a reproduction, newest first (committed reference runs merged in)."""
     sweep_stale_runs(kb)
-    rows = [_decode(r) for r in _rows(
+    rows = [_decode(r) for r in query_rows(
         kb, "SELECT * FROM runs WHERE reproduction = ? ORDER BY started_at DESC, id DESC",
         [reproduction_id])]
     if include_reference:
@@ -282,92 +269,6 @@ def list_reproductions(kb: KB) -> list[dict[str, Any]]:
     return [reproduction_summary(kb, r) for r in registry.REPRODUCTIONS]
 
 
-# -- links -------------------------------------------------------------------------------
-def _paper_row(kb: KB, paper_key: str) -> dict[str, Any] | None:
-    rows = _rows(kb, "SELECT key, arxiv_id, doi, title FROM papers WHERE key = ?", [paper_key])
-    return rows[0] if rows else None
-
-
-def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
-    """The reproductions linked to a paper: by arXiv id / DOI (automatic) and manual links.
-
-    Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
-    last_verdict, latest_run (summary).
-    """
-    found: dict[str, str] = {}
-    paper = _paper_row(kb, paper_key)
-    if paper is not None:
-        for r in registry.REPRODUCTIONS:
-            if paper.get("arxiv_id") and registry.strip_version(paper["arxiv_id"]) in r.arxiv_ids:
-                found.setdefault(r.id, "arxiv")
-            elif paper.get("doi") and r.doi and paper["doi"].lower() == r.doi.lower():
-                found.setdefault(r.id, "doi")
-            elif paper_key in r.paper_keys:
-                found.setdefault(r.id, "registry")
-    for row in _rows(kb, "SELECT reproduction, source FROM paper_reproductions WHERE paper_key = ?"
-                         " ORDER BY reproduction", [paper_key]):
-        found.setdefault(row["reproduction"], row["source"] or "manual")
-    out = []
-    for repro_id, source in found.items():
-        try:
-            repro = registry.get(repro_id)
-        except registry.UnknownReproduction:
-            continue  # a manual link to a reproduction since removed
-        item = reproduction_summary(kb, repro)
-        item["source"] = source
-        out.append(item)
-    return out
-
-
-def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
-    """The papers in the KB a reproduction is linked to (automatic and manual)."""
-    repro = registry.get(repro_id)
-    found: dict[str, dict[str, Any]] = {}
-    if repro.arxiv_ids:
-        marks = ",".join("?" * len(repro.arxiv_ids))
-        for row in _rows(kb, f"SELECT key, title, arxiv_id FROM papers WHERE arxiv_id IN ({marks})",
-                         list(repro.arxiv_ids)):
-            found.setdefault(row["key"], {**row, "source": "arxiv"})
-    if repro.doi:
-        for row in _rows(kb, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?",
-                         [repro.doi.lower()]):
-            found.setdefault(row["key"], {**row, "source": "doi"})
-    sql = ("SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
-           "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?")
-    for row in _rows(kb, sql, [repro_id]):
-        found.setdefault(row["key"], row)
-    return sorted(found.values(), key=lambda r: r["key"])
-
-
-def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[str, Any]:
-    """Link a paper (key, arXiv id or DOI) to a reproduction by hand."""
-    from kb.store.papers import resolve_key
-
-    try:
-        registry.get(repro_id)
-    except registry.UnknownReproduction as exc:
-        raise KBError(str(exc)) from None
-    has_store = "db" in kb.__dict__ or kb.db_path.is_file()
-    key = resolve_key(kb.db, paper_ref) if has_store else None
-    if key is None:
-        raise KBError(f"no paper {paper_ref!r} in the knowledge base")
-    with kb.write() as db:
-        db["paper_reproductions"].insert(
-            {"paper_key": key, "reproduction": repro_id, "source": source}, replace=True
-        )
-    return {"paper_key": key, "reproduction": repro_id, "source": source}
-
-
-def unlink(kb: KB, paper_key: str, repro_id: str) -> bool:
-    with kb.write() as db:
-        cur = db.conn.execute(
-            "DELETE FROM paper_reproductions WHERE paper_key = ? AND reproduction = ?",
-            [paper_key, repro_id],
-        )
-    return cur.rowcount > 0
-
-
-# -- running -----------------------------------------------------------------------------
 def public_run(run: dict[str, Any]) -> dict[str, Any]:
     """The JSON shape of ``repro run --json`` and of the runs in ``repro show --json``."""
     return {
@@ -391,112 +292,3 @@ def public_run(run: dict[str, Any]) -> dict[str, Any]:
         "error": run.get("error"),
         "reference": bool(run.get("reference")),
     }
-
-
-def _rel(kb: KB, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(kb.root))
-    except ValueError:
-        return str(path)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C during a run, so the row is marked interrupted."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def execute_run(
-    kb: KB,
-    repro_id: str,
-    *,
-    scale: str = "smoke",
-    seed: int = 0,
-    device: str = "auto",
-    progress: Progress | None = None,
-    overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Run one reproduction and record it; returns the run row (decoded).
-
-    Ctrl-C (or SIGTERM) marks the run ``interrupted`` and re-raises KeyboardInterrupt; a crash
-    marks it ``failed``; both keep the traceback in the ``error`` column and in
-    ``<run dir>/traceback.txt``.
-    """
-    from reproductions import runner
-
-    registry.get(repro_id)
-    try:
-        dev = runner.select_device(device)
-    except runner.DeviceError as exc:
-        raise KBError(str(exc)) from None
-    try:
-        config = runner.make_config(repro_id, scale, seed, **(overrides or {}))
-    except ValueError as exc:
-        errors = getattr(exc, "errors", None)
-        if callable(errors):  # a pydantic ValidationError: one line per field, keep the first
-            first = errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "config"
-            raise KBError(f"bad config for {repro_id}: {where}: {first.get('msg')}") from None
-        raise KBError(str(exc).splitlines()[0]) from None
-    run_id = start_run(
-        kb, repro_id, scale=scale, seed=seed, device=str(dev),
-        device_name=runner.device_name(dev), config=config.model_dump(),
-        versions=runner.versions(), git_commit=runner.git_commit(),
-    )
-    out_dir = kb.runs_dir / run_id
-    t0 = time.perf_counter()
-
-    def fail_with(status: str) -> None:
-        tb = traceback.format_exc()
-        artifacts = []
-        try:
-            _write_text_atomic(out_dir / "traceback.txt", tb)
-            artifacts.append(_rel(kb, out_dir / "traceback.txt"))
-        except OSError:
-            pass
-        finish_run(kb, run_id, status=status, error=tb, artifacts=artifacts,
-                   wall_s=round(time.perf_counter() - t0, 3))
-
-    try:
-        with _sigterm_as_interrupt():
-            result = runner.execute(repro_id, config, dev, out_dir=out_dir,
-                                    progress=progress)
-    except KeyboardInterrupt:
-        fail_with("interrupted")
-        raise
-    except Exception:
-        fail_with("failed")
-    else:
-        finish_run(
-            kb, run_id, status="done", metrics=result.metrics,
-            verdicts=[v.model_dump() for v in result.verdicts],
-            artifacts=[_rel(kb, out_dir / name) for name in result.artifacts],
-            wall_s=round(time.perf_counter() - t0, 3),
-        )
-    run = get_run(kb, run_id)
-    assert run is not None
-    return run

@@ -13,7 +13,7 @@ def paper_record(kb: KB, paper: Paper) -> dict[str, Any]:
     """The stable ``show --json`` object: the paper's fields, its note, social record and
     linked reproductions."""
     from kb.notes.status import note_for
-    from kb.runs import linked_reproductions
+    from kb.repro_links import linked_reproductions
     from kb.social import social_record
 
     record = paper.public_dict()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb import runs
+from kb import repro_links, runs
 from kb.cli import app
 from kb.config import KB
 
@@ -147,11 +147,12 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     add_paper(kb_dir, "ma2018mmoe", doi="10.1145/3219819.3220007")
     add_paper(kb_dir, "caruana1997", None)
     kb = KB.find(kb_dir)
-    auto = runs.linked_reproductions(kb, "navon2022nash")
+    auto = repro_links.linked_reproductions(kb, "navon2022nash")
     assert [(r["id"], r["source"]) for r in auto] == [("toy-pareto", "arxiv")]
     assert auto[0]["claim"] and "last_verdict" in auto[0] and "latest_run" in auto[0]
-    assert [r["id"] for r in runs.linked_reproductions(kb, "ma2018mmoe")] == ["mmoe-synthetic"]
-    assert runs.linked_reproductions(kb, "caruana1997") == []
+    mmoe = repro_links.linked_reproductions(kb, "ma2018mmoe")
+    assert [r["id"] for r in mmoe] == ["mmoe-synthetic"]
+    assert repro_links.linked_reproductions(kb, "caruana1997") == []
     kb.close()
 
     res = invoke(kb_dir, "link", "caruana1997", "mmoe-synthetic", "--json")
@@ -159,9 +160,9 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     assert json.loads(res.output) == {"paper_key": "caruana1997", "reproduction": "mmoe-synthetic",
                                       "source": "manual"}
     kb = KB.find(kb_dir)
-    linked = runs.linked_reproductions(kb, "caruana1997")
+    linked = repro_links.linked_reproductions(kb, "caruana1997")
     assert [(r["id"], r["source"]) for r in linked] == [("mmoe-synthetic", "manual")]
-    papers = runs.linked_papers(kb, "mmoe-synthetic")
+    papers = repro_links.linked_papers(kb, "mmoe-synthetic")
     assert {p["key"] for p in papers} == {"ma2018mmoe", "caruana1997"}
     refs = [r for r in runs.reference_runs("mmoe-synthetic") if r["scale"] == "full"]
     expected = None if not refs else ("passed" if all(v["passed"] for v in refs[0]["verdicts"])

@@ -1,6 +1,6 @@
 """``mtlkb repro list|run|show`` and ``mtlkb link``: runnable reproductions of papers' claims.
 
-Only ``repro run`` imports torch (through :func:`kb.runs.execute_run`).
+Only ``repro run`` imports torch (through :func:`kb.run_exec.execute_run`).
 """
 
 from typing import Any
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run a reproduction, record it in the store and write its artifacts."""
-        from kb import runs
+        from kb import run_exec, runs
         from kb.config import KBError
         from reproductions import registry
 
@@ -105,8 +105,8 @@ def register(app: typer.Typer) -> None:
         try:
             for s in range(seed, seed + seeds):
                 with Progress(enabled=show_bar) as bar:
-                    run = runs.execute_run(kb, repro_id, scale=scale, seed=s, device=device,
-                                           progress=bar, overrides=extra)
+                    run = run_exec.execute_run(kb, repro_id, scale=scale, seed=s,
+                                               device=device, progress=bar, overrides=extra)
                 results.append(runs.public_run(run))
                 if not as_json:
                     _print_run(results[-1])
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Show a reproduction: its claim, linked papers, runs, verdicts and plots."""
-        from kb import runs
+        from kb import repro_links, runs
         from reproductions import registry
 
         try:
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         kb = get_kb(ctx)
         summary = runs.reproduction_summary(kb, repro)
-        summary["papers"] = runs.linked_papers(kb, repro_id)
+        summary["papers"] = repro_links.linked_papers(kb, repro_id)
         summary["module"] = repro.module
         all_runs = [runs.public_run(r) for r in runs.runs_for(kb, repro_id)]
         for r in all_runs:
@@ -181,12 +181,12 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Link a paper to a reproduction by hand (arXiv-id matches link automatically)."""
-        from kb import runs
+        from kb import repro_links
         from kb.config import KBError
 
         kb = get_kb(ctx)
         try:
-            out = runs.link(kb, key, repro_id)
+            out = repro_links.link(kb, key, repro_id)
         except KBError as exc:
             fail(str(exc))
         if as_json:

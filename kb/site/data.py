@@ -147,7 +147,7 @@ def group_of(last_name: str) -> str:
 # -- the whole ---------------------------------------------------------------------------
 def gather(kb: KB) -> SiteData:
     from kb.notes_hook import refresh_notes
-    from kb.runs import linked_reproductions
+    from kb.repro_links import linked_reproductions
     from kb.social import social_record
     from kb.store.papers import list_papers
 
@@ -236,7 +236,8 @@ def _resolver(papers: list[Paper]):
 
 def gather_reproductions(kb: KB) -> list[dict[str, Any]]:
     """Each registered reproduction with its runs (newest first) and linked papers."""
-    from kb.runs import linked_papers, runs_for
+    from kb.repro_links import linked_papers
+    from kb.runs import runs_for
     from reproductions import registry
 
     out = []
