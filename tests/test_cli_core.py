@@ -103,3 +103,12 @@ def test_a_corrupt_store_is_one_line_naming_the_file(tmp_kb):
         assert r.returncode == 1, r
         assert "Traceback" not in r.stderr
         assert r.stderr.strip().count("\n") == 0 and "mtlkb.db" in r.stderr, r.stderr
+
+
+def test_limit_must_be_positive(tmp_kb):
+    _seed(tmp_kb)
+    for cmd in (["search", "gradient"], ["list"]):
+        r = run_cli(tmp_kb, *cmd, "--limit", "0")
+        assert r.returncode == 2 and "--limit" in r.stderr, r
+    r = run_cli(tmp_kb, "search", "gradient", "--limit", "1", "--json")
+    assert r.returncode == 0 and len(json.loads(r.stdout)) == 1

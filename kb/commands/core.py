@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         topic: str | None = typer.Option(None, "--topic", "-t", help="Only this topic's papers."),
         sort: str = typer.Option("key", help="key, year, added or title."),
-        limit: int | None = typer.Option(None, "--limit", "-n"),
+        limit: int | None = typer.Option(None, "--limit", "-n", min=1),
         as_json: bool = typer.Option(False, "--json", help="A JSON array of papers."),
     ) -> None:
         """List the papers in the KB."""
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
     def search(
         ctx: typer.Context,
         query: list[str] = typer.Argument(..., help="Words; \"phrases\"; prefix*; AND/OR/NOT."),
-        limit: int = typer.Option(20, "--limit", "-n"),
+        limit: int = typer.Option(20, "--limit", "-n", min=1),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
