@@ -100,10 +100,10 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_
     conn: sqlite3.Connection = getattr(db, "conn", db)
     if "*" in query or not any(" " in term for term in _QUOTED.findall(query)):
         return _ranked_by_fts5(conn, query, limit, cap)
-    # A phrase: one walk of its match list, newest first, scoring as it goes, stopping at
-    # the cap. Matching a phrase of two words found in every abstract means walking both
-    # words' position lists; FTS5's sorter (ORDER BY rank) would walk them once more, and
-    # finding the cap's boundary first a third time.
+    # A phrase: one pass over its matches, newest first, scoring as it goes and stopping at
+    # the cap. Matching a phrase of two words found in every abstract walks both words'
+    # position lists, and bm25 walks them again for the phrase's IDF; finding the cap's
+    # boundary first (the other path) would be a third walk, and FTS5's sorter adds its own.
     scored = conn.execute(_SCORED, [query, cap + 1]).fetchall()
     capped = len(scored) > cap
     best = heapq.nsmallest(limit, scored[:cap], key=lambda r: (r[1], -r[0]))
