@@ -138,3 +138,50 @@ def test_search_takes_a_plain_connection(tmp_kb):
             assert [h.key for h in search(conn, text)] == [h.key for h in search(tmp_kb.db, text)]
     finally:
         conn.close()
+
+
+_VOCAB = "multi task learning gradient conflict shared encoder loss weighting pareto".split()
+_PROPERTY_KB: dict = {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.lists(st.sampled_from(_VOCAB), min_size=2, max_size=3).map(lambda ws: f'"{" ".join(ws)}"'),
+    st.sampled_from(_VOCAB),
+    st.sampled_from(["OR", "NOT", "AND"]),
+), min_size=1, max_size=4).map(" ".join))
+def test_any_phrase_query_ranks_like_fts5(text):
+    """Whatever mix of phrases, words and operators: the same matches, scores and order."""
+    import tempfile
+    from pathlib import Path
+
+    from kb.config import KB
+    from kb.init import init_kb
+    from kb.store.search import search_results
+
+    kb = _PROPERTY_KB.get("kb")
+    if kb is None:
+        kb = _PROPERTY_KB["kb"] = KB(Path(tempfile.mkdtemp(prefix="mtlkb-search-")))
+        init_kb(kb)
+        _random_store(kb, n=80, seed=11)
+    query = fts_query(text)
+    if query is None:
+        return
+    try:
+        ref = _fts5_sorter_ranking(kb.db, query)
+    except Exception:  # FTS5 rejects it (e.g. a query that starts with NOT): ours must too
+        ref = None
+    try:
+        got = search_results(kb.db, text, limit=1000, cap=40)
+    except Exception:
+        assert ref is None, text
+        return
+    assert ref is not None, text
+    if len(ref) > 40:  # capped: the reference is the newest 40 matches
+        rowids = [r for (r,) in kb.db.conn.execute(
+            "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC",
+            [query])]
+        ref = _fts5_sorter_ranking(kb.db, query, floor=rowids[40])
+        assert got.capped, text
+    assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref], text
+    assert {h.key for h in got.hits} == {k for k, _ in ref}, text
