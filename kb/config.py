@@ -95,25 +95,21 @@ class KB:
         Cheap when the schema is current: no sqlite-utils, no migration code. Otherwise the
         store is migrated on this connection first. :attr:`db` wraps this same connection.
         """
+        import sqlite3
+
         from kb.store.db import connect, open_db, schema_is_current
 
         self.root.mkdir(parents=True, exist_ok=True)
-        import sqlite3
-
         conn = None
         try:
             conn = connect(self.db_path)
             if not schema_is_current(conn):
                 open_db(conn)
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:
             if conn is not None:
                 conn.close()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
-            raise KBError(f"{self.db_path}: not a usable mtlkb store ({exc})") from None
-        except BaseException:
-            if conn is not None:
-                conn.close()
+            if isinstance(exc, sqlite3.DatabaseError) and "locked" not in str(exc):
+                raise KBError(f"{self.db_path}: not a usable mtlkb store ({exc})") from None
             raise
         return conn
 

@@ -121,11 +121,10 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_
             [query, *(r[0] for r in best)],
         )
     }
-    hits = [
-        Hit(key, score, snip, title, year)
-        for rowid, score in best
-        for key, snip, title, year in [details[rowid]]
-    ]
+    hits = []
+    for rowid, score in best:
+        key, snip, title, year = details[rowid]
+        hits.append(Hit(key, score, snip, title, year))
     return Results(hits, capped)
 
 
