@@ -285,10 +285,13 @@ def bench_search(root: Path, n: int, queries: int) -> dict:
         fq = fts_query(q)
         matches.setdefault(cls, []).append(kb.db.conn.execute(
             "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", [fq]).fetchone()[0])
+    index_mb = kb.db.conn.execute(
+        "SELECT sum(length(block)) FROM papers_fts_data").fetchone()[0] / 1e6
     kb.close()
     return {
         "papers": n,
         "build_s": dt_build,
+        "fts_index_mb": index_mb,
         "queries": len(lat),
         "p50_ms": _pct(lat, 0.50),
         "p95_ms": _pct(lat, 0.95),
@@ -451,7 +454,8 @@ def _print_import(n: int, imp: dict) -> None:
 
 def _print_search(papers: int, se: dict) -> None:
     print(f"\n(2) kb.store.search.search on {papers:,} papers (Zipf vocabulary; store built "
-          f"in {se['build_s']:.1f} s CPU), {se['queries']} queries, CPU time per query")
+          f"in {se['build_s']:.1f} s CPU, FTS index {se['fts_index_mb']:.0f} MB), "
+          f"{se['queries']} queries, CPU time per query")
     print(f"    CPU  p50 {se['p50_ms']:.2f} ms, p95 {se['p95_ms']:.2f} ms, max "
           f"{se['max_ms']:.2f} ms  (target p95 <= 10 ms)")
     print(f"    wall p50 {se['wall_p50_ms']:.2f} ms, p95 {se['wall_p95_ms']:.2f} ms")

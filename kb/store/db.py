@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.store.pairs import register
+
 if TYPE_CHECKING:
     import sqlite_utils
     from sqlite_utils import Migrations
@@ -22,7 +24,7 @@ BUSY_TIMEOUT_MS = 60_000
 # The migration set of kb/store/migrations.py and how many steps it has, so the schema can
 # be checked without importing sqlite-utils. tests/test_startup.py keeps them in step.
 MIGRATION_SET = "mtlkb"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -36,6 +38,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
     _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
+    register(conn)  # the FTS sync triggers call it
     return conn
 
 
@@ -57,6 +60,7 @@ def open_db(path_or_conn: Path | str | sqlite3.Connection) -> sqlite_utils.Datab
     from kb.store.migrations import migrations
 
     conn = path_or_conn if isinstance(path_or_conn, sqlite3.Connection) else connect(path_or_conn)
+    register(conn)
     db = sqlite_utils.Database(conn)
     apply_migrations(db, migrations)
     return db

@@ -9,22 +9,16 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from kb.store.search import RANK
+from kb.store import fts
 
 migrations = Migrations("mtlkb")
 
-FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text"]
+FTS_COLUMNS = fts.FTS_COLUMNS
 
 
 def ensure_fts(db: sqlite_utils.Database) -> None:
     """(Re)create the FTS5 index over papers with its sync triggers, and repopulate it."""
-    db["papers"].enable_fts(
-        FTS_COLUMNS, fts_version="FTS5", create_triggers=True, replace=True, tokenize="porter"
-    )
-    # Persistent ranking: title and authors count more than abstract and note text.
-    db.execute(
-        "INSERT INTO papers_fts(papers_fts, rank) VALUES ('rank', ?)", [RANK]
-    )
+    fts.ensure_fts(db.conn)
 
 
 @migrations()
@@ -232,3 +226,12 @@ def m006_run_process(db: sqlite_utils.Database) -> None:
     """Which process on which host runs a ``running`` run, so a killed one can be told apart."""
     db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
     db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+
+
+@migrations()
+def m007_phrase_pairs(db: sqlite_utils.Database) -> None:
+    """Word-pair twin columns in the FTS index, so a phrase is one short posting list.
+
+    The index itself is rebuilt by :func:`ensure_fts`, which runs after every migration.
+    """
+    db.execute("DROP TABLE IF EXISTS papers_fts")

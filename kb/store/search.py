@@ -8,18 +8,56 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
+from kb.store.fts import RANK
+from kb.store.pairs import pair_phrase
+
 if TYPE_CHECKING:
     import sqlite_utils
 
 # sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
 Connectable = Union[sqlite3.Connection, "sqlite_utils.Database"]
 
-# Column weights for bm25 (the FTS table's persistent rank, set by the migrations), in
-# column order: title, abstract, authors, topics, note.
-RANK = "bm25(10.0, 1.0, 5.0, 3.0, 1.0)"
-
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[\w]+(?:[-\'.][\w]+)*\*?)', re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT"}
+
+
+@dataclass
+class _Term:
+    words: list[str]
+    prefix: bool
+    op: str | None  # the operator written before this term, if any
+
+
+def _terms(text: str) -> list[_Term]:
+    terms: list[_Term] = []
+    pending_op: str | None = None
+    for m in _TOKEN.finditer(text.replace("\x00", "")):
+        if m.group("phrase") is not None:
+            words, prefix = re.findall(r"\w+", m.group("phrase")), False
+        else:
+            word = m.group("word")
+            if word in _OPERATORS:
+                if terms:
+                    pending_op = word
+                continue
+            words, prefix = re.findall(r"\w+", word), word.endswith("*")
+        if words:
+            terms.append(_Term(words, prefix, pending_op if terms else None))
+            pending_op = None
+    return terms
+
+
+def _render(terms: list[_Term], phrases: list[str]) -> str:
+    parts: list[str] = []
+    for term, phrase in zip(terms, phrases, strict=True):
+        if term.op:
+            parts.append(term.op)
+        parts.append(phrase)
+    return " ".join(parts)
+
+
+def _word_phrase(term: _Term) -> str:
+    return '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "")
 
 
 def fts_query(text: str) -> str | None:
@@ -30,30 +68,25 @@ def fts_query(text: str) -> str | None:
     ``"..."`` a phrase, and upper-case AND / OR / NOT between terms stay operators. An
     unbalanced quote is ignored.
     """
-    parts: list[str] = []
-    pending_op: str | None = None
-    for m in _TOKEN.finditer(text.replace("\x00", "")):
-        if m.group("phrase") is not None:
-            words = re.findall(r"\w+", m.group("phrase"))
-            if not words:
-                continue
-            term = '"' + " ".join(words) + '"'
-        else:
-            word = m.group("word")
-            if word in _OPERATORS:
-                if parts:
-                    pending_op = word
-                continue
-            prefix = word.endswith("*")
-            words = re.findall(r"\w+", word)
-            if not words:
-                continue
-            term = '"' + " ".join(words) + '"' + ("*" if prefix else "")
-        if parts and pending_op:
-            parts.append(pending_op)
-        pending_op = None
-        parts.append(term)
-    return " ".join(parts) or None
+    terms = _terms(text)
+    return _render(terms, [_word_phrase(t) for t in terms]) or None
+
+
+def pair_query(text: str) -> str | None:
+    """The FTS5 query for ``text`` with every phrase of two or more tokens written as its
+    word pairs (see :mod:`kb.store.pairs`): same matches, same bm25, one short posting list
+    per phrase. ``None`` when there is no such phrase, or a phrase ends in a prefix (``"a
+    b"*`` has no pair token to stand for it)."""
+    terms = _terms(text)
+    phrases: list[str] = []
+    paired = False
+    for term in terms:
+        pairs = pair_phrase(" ".join(term.words))
+        if pairs is not None and term.prefix:
+            return None
+        paired = paired or pairs is not None
+        phrases.append(pairs or _word_phrase(term))
+    return _render(terms, phrases) if paired else None
 
 
 # Ranking costs about 1 µs per matching paper; past this many matches only the most recently
@@ -65,7 +98,6 @@ _SCORED = (
     f"SELECT rowid, bm25(papers_fts, {_WEIGHTS}) FROM papers_fts WHERE papers_fts MATCH ? "
     "ORDER BY rowid DESC LIMIT ?"
 )
-_QUOTED = re.compile(r'"([^"]*)"')
 _SNIPPET = "snippet(papers_fts, -1, '[', ']', '…', 12)"
 
 
@@ -98,34 +130,52 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_
     if query is None or limit <= 0:
         return Results([], False)
     conn: sqlite3.Connection = getattr(db, "conn", db)
-    if "*" in query or not any(" " in term for term in _QUOTED.findall(query)):
+    pairs = pair_query(text)
+    if pairs is None:
         return _ranked_by_fts5(conn, query, limit, cap)
-    # A phrase: one pass over its matches, newest first, scoring as it goes and stopping at
-    # the cap. Matching a phrase of two words found in every abstract walks both words'
-    # position lists, and bm25 walks them again for the phrase's IDF; finding the cap's
-    # boundary first (the other path) would be a third walk, and FTS5's sorter adds its own.
-    scored = conn.execute(_SCORED, [query, cap + 1]).fetchall()
+    # A phrase, matched through its word pairs: one short posting list where the words'
+    # position lists would be walked twice (match, then bm25's IDF). Scored in one pass,
+    # newest first, stopping at the cap; FTS5's sorter would add its own cost.
+    scored = conn.execute(_SCORED, [pairs, cap + 1]).fetchall()
     capped = len(scored) > cap
     best = heapq.nsmallest(limit, scored[:cap], key=lambda r: (r[1], -r[0]))
     if not best:
         return Results([], capped)
-    marks = ",".join("?" * len(best))
-    # Seeking each hit by rowid is cheap for words and phrases (not for prefixes: FTS5
-    # rebuilds a prefix's merged list on every seek, hence the other path).
-    details = {
-        row[0]: row[1:]
-        for row in conn.execute(
-            f"SELECT p.rowid, p.key, {_SNIPPET}, p.title, p.year FROM papers_fts "
-            "JOIN papers p ON p.rowid = papers_fts.rowid "
-            f"WHERE papers_fts MATCH ? AND papers_fts.rowid IN ({marks})",
-            [query, *(r[0] for r in best)],
-        )
-    }
+    details = _details(conn, query, [r[0] for r in best])
     hits = []
     for rowid, score in best:
         key, snip, title, year = details[rowid]
         hits.append(Hit(key, score, snip, title, year))
     return Results(hits, capped)
+
+
+def _details(conn: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, tuple]:
+    """Key, snippet, title and year of the papers ``rowids``, which all match ``query``.
+
+    The snippet marks the words of ``query`` (the pairs are not text). Seeking each paper
+    by rowid is cheap for words and phrases; a prefix's merged list would be rebuilt at
+    every seek, so with a prefix the range of rowids is walked once instead.
+    """
+    marks = ",".join("?" * len(rowids))
+    if "*" in query:
+        where, args = f"papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})", [
+            min(rowids), max(rowids), *rowids]
+    else:
+        where, args = f"papers_fts.rowid IN ({marks})", list(rowids)
+    details = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT p.rowid, p.key, {_SNIPPET}, p.title, p.year FROM papers_fts "
+            f"JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ? AND {where}",
+            [query, *args],
+        )
+    }
+    if len(details) < len(rowids):  # not expected: the pairs are the words' own tokens
+        for rowid, key, title, year in conn.execute(
+            f"SELECT rowid, key, title, year FROM papers WHERE rowid IN ({marks})", rowids
+        ):
+            details.setdefault(rowid, (key, "", title, year))
+    return details
 
 
 def _ranked_by_fts5(conn: sqlite3.Connection, query: str, limit: int, cap: int) -> Results:
