@@ -144,6 +144,9 @@ def bench_import(n: int, work: Path) -> dict:
     bare = best_of(3, bibtexparser.parse_string, text)
 
     def fresh_import():
+        import kb.store.pairs
+
+        kb.store.pairs._tokenizer = None  # as in a new process: no words learned yet
         root = Path(tempfile.mkdtemp(dir=work))
         kb = KB(root)
         init_kb(kb)

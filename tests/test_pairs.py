@@ -14,7 +14,7 @@ from kb.config import KB
 from kb.init import init_kb
 from kb.models import Author
 from kb.store.fts import index_differences
-from kb.store.pairs import MARK, TOKENIZE, Tokenizer, pair, pair_text
+from kb.store.pairs import MARK, TOKENIZE_ARG, Tokenizer, pair, pair_text
 from kb.store.search import fts_query, pair_query, search_results
 
 # Letters, digits and separators from several scripts, accents both precomposed and
@@ -37,7 +37,7 @@ def _fts5_tokens(conn: sqlite3.Connection, text: str) -> list[str]:
 def _reference() -> sqlite3.Connection:
     """A reference FTS5 table, filled by hand, to read the tokens SQLite makes."""
     conn = sqlite3.connect(":memory:")
-    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZE}')")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, {TOKENIZE_ARG})")
     conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
     return conn
 

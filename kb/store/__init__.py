@@ -1,4 +1,4 @@
-"""The SQLite store: connection, migrations, papers, search.
+"""The SQLite store: connection, migrations, papers, the FTS index and its word pairs, search.
 
 Importing this package imports nothing heavy: ``mtlkb search`` reads the store through a
 plain ``sqlite3`` connection (:func:`kb.store.db.connect`) and never loads sqlite-utils.

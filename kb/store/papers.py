@@ -21,6 +21,8 @@ import sqlite_utils
 from kb.ids import BadId, normalize_doi, parse_arxiv_id
 from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
 from kb.models import Author, Paper
+from kb.store.fts import FTS_COLUMNS
+from kb.store.pairs import tokenizer
 
 # Scalar columns a Paper maps onto one to one.
 SCALAR_FIELDS = (
@@ -169,6 +171,9 @@ class PaperWriter:
         if topics:
             conn.executemany("INSERT OR IGNORE INTO topics (name) VALUES (?)", topics)
         if papers:
+            # The FTS triggers want the word pairs of every text: work them out for the
+            # whole batch first, one round trip to SQLite's tokenizer for all new words.
+            tokenizer().prepare(row[i] for row in papers for i in _FTS_INDEXES)
             _insert_rows(conn, _PAPERS_INSERT, papers)
         if links:
             _insert_rows(conn, _PAPER_AUTHORS_INSERT, links)
@@ -302,6 +307,7 @@ class PaperWriter:
             add_topics(self.db, key, topics, known=self.known_topics)
 
 
+_FTS_INDEXES = [i for i, c in enumerate(INSERT_COLUMNS) if c in FTS_COLUMNS]
 _PAPERS_INSERT = f"INSERT INTO papers ({', '.join(INSERT_COLUMNS)}) VALUES"
 _PAPER_AUTHORS_INSERT = "INSERT INTO paper_authors (paper_key, position, author_id) VALUES"
 _PAPER_TOPICS_INSERT = "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES"
