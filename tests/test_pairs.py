@@ -182,3 +182,14 @@ def test_phrases_of_any_script_rank_exactly_like_fts5(words, shape):
     assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref], text
     assert {h.key for h in got.hits} == {k for k, _ in ref}, text
     assert all(h.snippet for h in got.hits), text
+
+
+def test_a_query_of_plain_words_never_starts_the_tokenizer(monkeypatch):
+    """`mtlkb search word` pays nothing for the pairs (the tokenizer costs ~1 ms to start)."""
+    import kb.store.pairs as pairs
+
+    monkeypatch.setattr(pairs, "_tokenizer", None)
+    assert pair_query("gradient OR conflict2 NOT surg*") is None
+    assert pairs._tokenizer is None
+    assert pair_query("naïve Bayes") is None  # non-ASCII: asked, and still one token each
+    assert pairs._tokenizer is not None

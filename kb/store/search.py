@@ -19,6 +19,7 @@ Connectable = Union[sqlite3.Connection, "sqlite_utils.Database"]
 
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[\w]+(?:[-\'.][\w]+)*\*?)', re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT"}
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass
@@ -81,7 +82,10 @@ def pair_query(text: str) -> str | None:
     phrases: list[str] = []
     paired = False
     for term in terms:
-        pairs = pair_phrase(" ".join(term.words))
+        if len(term.words) == 1 and _ASCII_WORD.fullmatch(term.words[0]):
+            pairs = None  # one token for sure: no need to ask SQLite's tokenizer
+        else:
+            pairs = pair_phrase(" ".join(term.words))
         if pairs is not None and term.prefix:
             return None
         paired = paired or pairs is not None
