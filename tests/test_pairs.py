@@ -193,3 +193,26 @@ def test_a_query_of_plain_words_never_starts_the_tokenizer(monkeypatch):
     assert pairs._tokenizer is None
     assert pair_query("naïve Bayes") is None  # non-ASCII: asked, and still one token each
     assert pairs._tokenizer is not None
+
+
+def test_a_migration_that_transforms_papers_keeps_the_index(tmp_kb):
+    """transform() rebuilds papers (the content view and triggers refer to it by name)."""
+    from sqlite_utils import Migrations
+
+    from kb.store.db import apply_migrations
+
+    put(tmp_kb, make_paper())
+    db = tmp_kb.db
+    steps = Migrations("test-transform")
+
+    @steps()
+    def m001_month_as_text(db):
+        db["papers"].transform(types={"month": str})
+
+    apply_migrations(db, steps)
+    assert [h.key for h in search_results(db, "multi-task learning").hits] == [
+        "ruder2017overview"]
+    assert index_differences(db.conn) == []
+    put(tmp_kb, make_paper(arxiv_id="2001.06782", title="Gradient Surgery for Multi-Task"))
+    assert index_differences(db.conn) == []
+    assert len(search_results(db, "multi-task").hits) == 2
