@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -78,14 +77,6 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
     Console(highlight=False).print(table)
 
 
-def rel(kb: KB, path: Path) -> str:
-    """``path`` relative to the KB root when inside it."""
-    try:
-        return str(path.resolve().relative_to(kb.root))
-    except ValueError:
-        return str(path)
-
-
 __all__ = [
-    "KBError", "echo_json", "fail", "get_kb", "is_tty", "print_table", "rel", "require_kb",
+    "KBError", "echo_json", "fail", "get_kb", "is_tty", "print_table", "require_kb",
 ]

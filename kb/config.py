@@ -51,6 +51,13 @@ class KB:
         return cls(start)
 
     # -- paths ---------------------------------------------------------------------------
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the KB root when inside it (as stored and shown)."""
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
     @property
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME

@@ -24,13 +24,6 @@ if TYPE_CHECKING:
     from reproductions.runner import Progress
 
 
-def _rel(kb: KB, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(kb.root))
-    except ValueError:
-        return str(path)
-
-
 def _write_text_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -106,7 +99,7 @@ def execute_run(
         artifacts = []
         try:
             _write_text_atomic(out_dir / "traceback.txt", tb)
-            artifacts.append(_rel(kb, out_dir / "traceback.txt"))
+            artifacts.append(kb.rel(out_dir / "traceback.txt"))
         except OSError:
             pass
         finish_run(kb, run_id, status=status, error=tb, artifacts=artifacts,
@@ -125,7 +118,7 @@ def execute_run(
         finish_run(
             kb, run_id, status="done", metrics=result.metrics,
             verdicts=[v.model_dump() for v in result.verdicts],
-            artifacts=[_rel(kb, out_dir / name) for name in result.artifacts],
+            artifacts=[kb.rel(out_dir / name) for name in result.artifacts],
             wall_s=round(time.perf_counter() - t0, 3),
         )
     run = get_run(kb, run_id)

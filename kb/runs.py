@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kb.clock import now_iso
 from kb.config import KB, KBError
 from reproductions import registry
 from reproductions.spec import Reproduction, overall_verdict
@@ -25,10 +26,6 @@ from reproductions.spec import Reproduction, overall_verdict
 JSON_COLUMNS = ("config", "metrics", "verdicts", "artifacts", "versions")
 STATUSES = ("running", "done", "failed", "interrupted")
 REFERENCE_DIR = Path(registry.__file__).resolve().parent / "reference"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def new_run_id(repro_id: str, seed: int | None = None) -> str:

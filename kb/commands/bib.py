@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import fail, is_tty, rel, require_kb
+from kb.cli_support import fail, is_tty, require_kb
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         for line in report.info_lines():
             typer.echo(line)
         for path in report.notes:
-            typer.echo(f"note {rel(kb, path)}")
+            typer.echo(f"note {kb.rel(path)}")
         typer.echo(report.summary())
         if report.failed:
             raise typer.Exit(1)

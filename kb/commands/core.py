@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import echo_json, fail, get_kb, print_table, rel, require_kb
+from kb.cli_support import echo_json, fail, get_kb, print_table, require_kb
 from kb.config import KB
 
 
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         kb = KB(directory) if directory else get_kb(ctx)
         created = init_kb(kb)
         for path in created:
-            typer.echo(f"created {rel(kb, path) if path != kb.root else path}")
+            typer.echo(f"created {kb.rel(path) if path != kb.root else path}")
         typer.echo(f"knowledge base ready at {kb.root}")
 
     @app.command("list")

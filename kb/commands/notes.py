@@ -2,7 +2,7 @@
 
 import typer
 
-from kb.cli_support import echo_json, fail, print_table, rel, require_kb
+from kb.cli_support import echo_json, fail, print_table, require_kb
 
 
 def _open_editor(path) -> None:
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
             fail(f"no paper {ref!r} in {kb.root}")
         path, created = created_note(kb, key)
         if created:
-            typer.echo(f"created {rel(kb, path)}", err=True)
+            typer.echo(f"created {kb.rel(path)}", err=True)
         if edit:
             _open_editor(path)
         sync_notes(kb)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import echo_json, rel, require_kb
+from kb.cli_support import echo_json, require_kb
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             return
         typer.echo(
             f"{gen.papers} papers: {len(gen.written)} file(s) written, {gen.unchanged} unchanged, "
-            f"{len(gen.removed)} removed in {rel(kb, gen.docs_dir)} "
+            f"{len(gen.removed)} removed in {kb.rel(gen.docs_dir)} "
             f"({result.generate_s:.1f} s); MkDocs build {result.mkdocs_s:.1f} s")
         typer.echo(f"site built in {result.site_dir}")
         typer.echo(f"open {result.index}")

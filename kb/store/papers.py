@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal
 
 import sqlite_utils
 
+from kb.clock import now_iso
 from kb.ids import BadId, normalize_doi, parse_arxiv_id
 from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
 from kb.models import Author, Paper
@@ -44,18 +43,6 @@ INSERT_COLUMNS = (
 BATCH_ROWS = 500
 
 Action = Literal["added", "merged", "refreshed"]
-
-_stamp_cache: tuple[int, str] = (-1, "")
-
-
-def now_iso() -> str:
-    """The current UTC time to the second, ISO 8601 (``2026-01-01T12:00:00+00:00``)."""
-    global _stamp_cache
-    second = int(time.time())
-    if _stamp_cache[0] != second:
-        _stamp_cache = (second, datetime.fromtimestamp(second, UTC).isoformat())
-    return _stamp_cache[1]
-
 
 @dataclass
 class PutResult:
