@@ -76,9 +76,12 @@ def fts_query(text: str) -> str | None:
 def pair_query(text: str) -> str | None:
     """The FTS5 query for ``text`` with every phrase of two or more tokens written as its
     word pairs (see :mod:`kb.store.pairs`): same matches, same bm25, one short posting list
-    per phrase. ``None`` when there is no such phrase, or a phrase ends in a prefix (``"a
-    b"*`` has no pair token to stand for it)."""
-    terms = _terms(text)
+    per phrase. ``None`` when there is no such phrase, or one ends in a prefix
+    (``multi-ta*`` has no pair token to stand for it)."""
+    return _pair_query(_terms(text))
+
+
+def _pair_query(terms: list[_Term]) -> str | None:
     phrases: list[str] = []
     paired = False
     for term in terms:
@@ -130,11 +133,12 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_
 
     ``db`` is a ``sqlite3.Connection`` or a sqlite-utils ``Database``.
     """
-    query = fts_query(text)
-    if query is None or limit <= 0:
+    terms = _terms(text)
+    query = _render(terms, [_word_phrase(t) for t in terms])
+    if not query or limit <= 0:
         return Results([], False)
     conn: sqlite3.Connection = getattr(db, "conn", db)
-    pairs = pair_query(text)
+    pairs = _pair_query(terms)
     if pairs is None:
         return _ranked_by_fts5(conn, query, limit, cap)
     # A phrase, matched through its word pairs: one short posting list where the words'
