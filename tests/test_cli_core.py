@@ -60,6 +60,20 @@ def test_list_show_search_json_shapes(tmp_kb):
     assert r.returncode == 0 and "yu2020gradient" in r.stdout and "2 paper(s)" in r.stdout
 
 
+def test_search_a_phrase_through_its_word_pairs(tmp_kb):
+    """A phrase matches as a phrase (not as its words apart) and its snippet marks it."""
+    _seed(tmp_kb)
+    r = run_cli(tmp_kb, "search", '"negative transfer"', "--json")
+    assert r.returncode == 0, r.stderr
+    (hit,) = json.loads(r.stdout)
+    assert hit["key"] == "yu2020gradient" and "[negative transfer]" in hit["snippet"]
+    r = run_cli(tmp_kb, "search", '"transfer negative"', "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
+    r = run_cli(tmp_kb, "search", "multi-task learning")
+    assert r.returncode == 0, r.stderr
+    assert "ruder2017overview" in r.stdout and "yu2020gradient" in r.stdout
+
+
 def test_search_survives_anything(tmp_kb):
     _seed(tmp_kb)
     for q in ['"unbalanced', "multi-task", "AND", "NOT OR", "(((", "ünïcödé ✓", "-x", "a:b", "*"]:
