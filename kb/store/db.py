@@ -64,8 +64,11 @@ def open_db(path_or_conn: Path | str | sqlite3.Connection) -> sqlite_utils.Datab
 
     from kb.store.migrations import migrations
 
-    conn = path_or_conn if isinstance(path_or_conn, sqlite3.Connection) else connect(path_or_conn)
-    register(conn)
+    if isinstance(path_or_conn, sqlite3.Connection):
+        conn = path_or_conn
+        register(conn)  # (connect() registers it on the connections it makes)
+    else:
+        conn = connect(path_or_conn)
     db = sqlite_utils.Database(conn)
     apply_migrations(db, migrations)
     return db

@@ -24,6 +24,7 @@ WEIGHTS = [10.0, 1.0, 5.0, 3.0, 1.0]
 PAIR_COLUMNS = [f"{c}_pairs" for c in FTS_COLUMNS]
 # A twin weighs what its column weighs, so a phrase scores as if matched in the column.
 RANK = "bm25(" + ", ".join(str(w) for w in WEIGHTS + WEIGHTS) + ")"
+_ALL = ", ".join(FTS_COLUMNS + PAIR_COLUMNS)
 
 _OLD_TRIGGERS = ("papers_ai", "papers_ad", "papers_au")  # sqlite-utils' names, reused
 
@@ -37,12 +38,10 @@ def _values(prefix: str) -> str:
     return f"{words}, {pairs}"
 
 
-def _create(conn: sqlite3.Connection, name: str, content: str) -> None:
-    cols = ", ".join(FTS_COLUMNS + PAIR_COLUMNS)
-    conn.execute(
-        f"CREATE VIRTUAL TABLE {name} USING fts5({cols}, content='{content}', "
-        f"content_rowid='rid', {TOKENIZE_ARG})"
-    )
+def _create(conn: sqlite3.Connection, name: str, content: str | None = None) -> None:
+    """The FTS5 table ``name``: external content ``content``, or its own copy of the text."""
+    external = f"content='{content}', content_rowid='rid', " if content else ""
+    conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({_ALL}, {external}{TOKENIZE_ARG})")
 
 
 def ensure_fts(conn: sqlite3.Connection) -> None:
@@ -54,13 +53,12 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
     conn.execute("DROP VIEW IF EXISTS papers_fts_content")
     blanks = ", ".join("''" for _ in PAIR_COLUMNS)
     conn.execute(
-        f"CREATE VIEW papers_fts_content(rid, {', '.join(FTS_COLUMNS + PAIR_COLUMNS)}) AS "
+        f"CREATE VIEW papers_fts_content(rid, {_ALL}) AS "
         f"SELECT rowid, {', '.join(FTS_COLUMNS)}, {blanks} FROM papers"
     )
     _create(conn, "papers_fts", "papers_fts_content")
-    cols = ", ".join(FTS_COLUMNS + PAIR_COLUMNS)
     fill = (
-        f"INSERT INTO papers_fts(rowid, {cols}) SELECT rowid, {_values('')} FROM papers "
+        f"INSERT INTO papers_fts(rowid, {_ALL}) SELECT rowid, {_values('')} FROM papers "
         "WHERE rowid BETWEEN ? AND ?"
     )
     cur = conn.execute(f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM papers ORDER BY rowid")
@@ -73,10 +71,10 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
     # (15 % less FTS work for 20,000 papers), and a search checks a few more segments.
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 8)")
     delete = (
-        f"INSERT INTO papers_fts(papers_fts, rowid, {cols}) "
+        f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) "
         f"VALUES ('delete', old.rowid, {_values('old.')});"
     )
-    insert = f"INSERT INTO papers_fts(rowid, {cols}) VALUES (new.rowid, {_values('new.')});"
+    insert = f"INSERT INTO papers_fts(rowid, {_ALL}) VALUES (new.rowid, {_values('new.')});"
     conn.execute(f"CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN {insert} END")
     conn.execute(f"CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN {delete} END")
     # Only a change to an indexed column touches the index (not modified_at, year, ...).
@@ -93,12 +91,9 @@ def index_differences(conn: sqlite3.Connection, limit: int = 10) -> list[tuple]:
     conn.execute("DROP TABLE IF EXISTS temp.fts_check")
     conn.execute("DROP TABLE IF EXISTS temp.fts_check_v")
     conn.execute("DROP TABLE IF EXISTS temp.fts_live_v")
-    cols = ", ".join(FTS_COLUMNS + PAIR_COLUMNS)
+    _create(conn, "temp.fts_check")
     conn.execute(
-        f"CREATE VIRTUAL TABLE temp.fts_check USING fts5({cols}, {TOKENIZE_ARG})"
-    )
-    conn.execute(
-        f"INSERT INTO temp.fts_check(rowid, {cols}) SELECT rowid, {_values('')} FROM papers"
+        f"INSERT INTO temp.fts_check(rowid, {_ALL}) SELECT rowid, {_values('')} FROM papers"
     )
     for name, schema, table in (("fts_check_v", "temp", "fts_check"),
                                 ("fts_live_v", "main", "papers_fts")):

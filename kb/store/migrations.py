@@ -13,8 +13,6 @@ from kb.store import fts
 
 migrations = Migrations("mtlkb")
 
-FTS_COLUMNS = fts.FTS_COLUMNS
-
 
 def ensure_fts(db: sqlite_utils.Database) -> None:
     """(Re)create the FTS5 index over papers with its sync triggers, and repopulate it."""

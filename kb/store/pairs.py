@@ -67,7 +67,7 @@ class Tokenizer:
         if done is None:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
-            done = memo[text] = self._pair_text(self._tokens(_PIECE.findall(text)))
+            done = memo[text] = self._pair_text(self.tokens(text))
         return done
 
     def prepare(self, texts: Iterable[str | None]) -> None:
