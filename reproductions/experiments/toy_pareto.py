@@ -24,11 +24,17 @@ Where a method returns a non-finite direction that point makes no move that step
 is reported per start as ``nonfinite_direction_steps`` (0 everywhere since Nash-MTL and CAGrad
 stay finite where the two gradients cancel).
 
-At smoke scale the learning rate is 10x and the steps 10x fewer (the same path length), only
-equal weighting / CAGrad and LS / Nash-MTL / FAMO run, and the verdicts are sanity checks of
-the same trends (CAGrad ends nearer the optimum than Adam; Adam misses the front from a start;
-Nash-MTL reaches the front from all five; FAMO moves every start at least halfway to it and
-beats LS from (9, 9); LS misses it from (9, 9)) with a looser tolerance (0.1).
+At smoke scale the run is the first part of the full run: the same learning rate and starts,
+6k of the 100k steps (CAGrad's setup) and 14k of the 35k (Nash-MTL's), and only equal weighting /
+CAGrad and LS / Nash-MTL / FAMO. Its trajectories are prefixes of the full ones, so its
+sanity verdicts check the claims' trends where the full run already shows them, each with a wide
+margin (CAGrad is nearer the optimum than Adam from its worst start; Adam is away from the front
+from a start; Nash-MTL and FAMO have moved every start at least halfway to the front; FAMO is
+nearer the front than LS from (9, 9); LS misses it from (9, 9)). A larger learning rate for
+fewer steps is not a miniature: Adam's momentum then overshoots the plateaus it stalls on at
+full scale, and where it ends flips with the last bits of float32 rounding, i.e. with the CPU.
+``start_jitter`` moves every start by a seeded uniform offset; the tests use it to show that the
+smoke verdicts hold for nearby starts, so they cannot hang on rounding.
 """
 
 from __future__ import annotations
@@ -81,14 +87,11 @@ SETUPS: dict[str, dict[str, Any]] = {
 
 
 class Config(ExperimentConfig):
-    # smoke: lr x10 for 1/10 of the steps (the same path length), only the methods the
+    # smoke: the first 6% / 40% of the full run (same lr and starts), only the methods the
     # sanity checks need (MGDA, PCGrad and CAGrad on the second setup run at full scale)
     SMOKE: ClassVar[dict[str, Any]] = {
-        "steps_cagrad": 10_000,
-        "steps_nashmtl": 3_500,
-        "lr": 1e-2,
-        "front_tol": 0.1,
-        "optimum_tol": 0.05,
+        "steps_cagrad": 6_000,
+        "steps_nashmtl": 14_000,
         "methods": ["equal", "cagrad", "ls", "nashmtl", "famo"],
     }
 
@@ -100,6 +103,7 @@ class Config(ExperimentConfig):
     record_every: int = 0  # trajectory sampling; 0 = about 500 points per run
     dtype: str = "float32"  # the authors' tensors are float32
     methods: list[str] | None = None  # method labels to run (None: all of both setups)
+    start_jitter: float = 0.0  # each start moved by U(-j, j) per coordinate, seeded (robustness)
 
 
 def toy_losses(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
@@ -278,12 +282,14 @@ def optimise_all(
     }
 
 
-def optimise(method_name: str, hp: dict[str, Any], starts: list[tuple[float, float]],
-             scale: float, steps: int, lr: float, device: torch.device, dtype: torch.dtype,
-             seed: int, record_every: int, bar: Any = None) -> dict[str, Any]:
-    """One method from every start (see :func:`optimise_all`)."""
-    return optimise_all({method_name: (method_name, hp)}, starts, scale, steps, lr, device,
-                        dtype, seed, record_every, bar)[method_name]
+def jittered(starts: list[tuple[float, float]], jitter: float,
+             seed: int) -> list[tuple[float, float]]:
+    """The starts, each coordinate moved by a seeded U(-jitter, jitter) (unchanged at 0)."""
+    if jitter == 0:
+        return list(starts)
+    g = np.random.default_rng(seed)
+    moved = np.asarray(starts, dtype=np.float64) + g.uniform(-jitter, jitter, (len(starts), 2))
+    return [(float(a), float(b)) for a, b in moved]
 
 
 def _build(name: str, hp: dict[str, Any], seed: int) -> Any:
@@ -311,9 +317,11 @@ def _run(config: Config, device: torch.device, ctx: RunContext) -> Result:
                                          "starts": [list(s) for s in setup["starts"]]}
         chosen = {label: spec for label, spec in setup["methods"].items()
                   if config.methods is None or label in config.methods}
+        starts = jittered(setup["starts"], config.start_jitter, config.seed)
+        setup_metrics["starts"] = [list(s) for s in starts]
         if chosen:
             with ctx.progress.task(f"toy {setup_name} setup: {', '.join(chosen)}", steps) as bar:
-                outs = optimise_all(chosen, setup["starts"], setup["scale"], steps, config.lr,
+                outs = optimise_all(chosen, starts, setup["scale"], steps, config.lr,
                                     device, dtype, config.seed, config.record_every, bar)
         else:
             outs = {}
@@ -341,7 +349,8 @@ def _run(config: Config, device: torch.device, ctx: RunContext) -> Result:
         "weighted sums) <= front_tol",
     ]
     if config.scale == "smoke":
-        notes.append("smoke: lr x10 and steps /10 (the same path length); sanity checks only")
+        notes.append("smoke: the first 6k of 100k (CAGrad setup) and 14k of 35k (Nash-MTL "
+                     "setup) steps of the full run; sanity checks of the trends only")
     return Result(metrics=metrics, verdicts=verdicts, notes=notes)
 
 
@@ -391,7 +400,7 @@ def _paper_verdicts(config: Config, m: dict[str, Any]) -> list[Verdict]:
 
 
 def _sanity_verdicts(config: Config, m: dict[str, Any]) -> list[Verdict]:
-    """Smoke scale (lr x10, steps /10): the trends of the claims, loosely."""
+    """Smoke scale (the first part of the full run): the trends of the claims."""
     pre = "[smoke sanity] "
     out: list[Verdict] = []
     ca, nm = m["cagrad"], m["nashmtl"]
@@ -399,9 +408,10 @@ def _sanity_verdicts(config: Config, m: dict[str, Any]) -> list[Verdict]:
         d_ca = max(_dist_to_optimum(ca["cagrad"]["final_x"]))
         d_eq = max(_dist_to_optimum(ca["equal"]["final_x"]))
         out.append(Verdict(
-            claim=pre + "from its worst start CAGrad ends nearer the average-loss optimum than "
-            "equal-weight Adam", ours=f"{d_ca:.3f} vs {d_eq:.3f}", paper="CAGrad converges; "
-            "Adam stalls", tolerance="worst-start distance to (0, -8.3552): CAGrad < Adam",
+            claim=pre + f"after {ca['steps']:,} steps, from its worst start CAGrad is nearer the "
+            "average-loss optimum than equal-weight Adam", ours=f"{d_ca:.3f} vs {d_eq:.3f}",
+            paper="CAGrad converges; Adam stalls",
+            tolerance="worst-start distance to (0, -8.3552): CAGrad < Adam",
             passed=d_ca < d_eq, kind="sanity"))
         n_eq = ca["equal"]["n_reached"]
         out.append(Verdict(
@@ -409,21 +419,16 @@ def _sanity_verdicts(config: Config, m: dict[str, Any]) -> list[Verdict]:
             ours=f"reached from {n_eq}/3", paper="stalls from >= 1 start",
             tolerance=f"distance to the Pareto set <= {config.front_tol} counts as reached",
             passed=n_eq < 3, kind="sanity"))
-    if "nashmtl" in nm:
-        n = nm["nashmtl"]["n_reached"]
-        out.append(Verdict(
-            claim=pre + "Nash-MTL reaches the Pareto front from all 5 starts",
-            ours=f"reached from {n}/5", paper="5/5",
-            tolerance=f"distance to the Pareto set <= {config.front_tol}", passed=n == 5,
-            kind="sanity"))
-    if "famo" in nm:
-        start = distance_to_front(np.asarray(SETUPS["nashmtl"]["starts"]))
-        left = np.asarray(nm["famo"]["distance_to_front"]) / start
-        out.append(Verdict(
-            claim=pre + "FAMO moves every start at least halfway to the Pareto front",
-            ours=f"largest remaining fraction {left.max():.3f}", paper="5/5 reach the front",
-            tolerance="distance to the front <= 0.5 x the starting distance, every start",
-            passed=bool(left.max() <= 0.5), kind="sanity"))
+    start = distance_to_front(np.asarray(m["nashmtl"]["starts"]))
+    for label, name in (("nashmtl", "Nash-MTL"), ("famo", "FAMO")):
+        if label in nm:
+            left = np.asarray(nm[label]["distance_to_front"]) / start
+            out.append(Verdict(
+                claim=pre + f"after {nm['steps']:,} steps {name} has moved every start at least "
+                "halfway to the Pareto front", ours=f"largest remaining fraction {left.max():.3f}",
+                paper="5/5 reach the front",
+                tolerance="distance to the front <= 0.5 x the starting distance, every start",
+                passed=bool(left.max() <= 0.5), kind="sanity"))
     if "famo" in nm and "ls" in nm:
         d_f, d_l = nm["famo"]["distance_to_front"][2], nm["ls"]["distance_to_front"][2]
         out.append(Verdict(

@@ -51,11 +51,51 @@ def smoke(tmp_path_factory: pytest.TempPathFactory):
     return result, out
 
 
-def test_smoke_verdicts_hold(smoke) -> None:
-    result, _ = smoke
-    assert result.verdicts and all(v.kind == "sanity" for v in result.verdicts)
+def _assert_all_hold(result) -> None:
+    assert len(result.verdicts) == 6 and all(v.kind == "sanity" for v in result.verdicts)
     failed = [(v.claim, v.ours) for v in result.verdicts if not v.passed]
     assert not failed, failed
+
+
+def test_smoke_verdicts_hold(smoke) -> None:
+    _assert_all_hold(smoke[0])
+
+
+@pytest.mark.parametrize(("seed", "threads"), [(1, 1), (2, 2)])
+def test_smoke_verdicts_hold_from_nearby_starts(seed: int, threads: int) -> None:
+    # Another CPU rounds float32 differently in its last bits; a verdict that held only on
+    # this machine's bits would flip for starts moved by far more than rounding ever moves
+    # them (0.05), under either thread count.
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        config = runner.make_config("toy-pareto", "smoke", seed, start_jitter=0.05)
+        result = runner.execute("toy-pareto", config, torch.device("cpu"))
+    finally:
+        torch.set_num_threads(before)
+    assert result.metrics["cagrad"]["starts"] != [list(s) for s in toy.SETUPS["cagrad"]["starts"]]
+    _assert_all_hold(result)
+
+
+def test_smoke_is_the_start_of_the_full_run() -> None:
+    # The smoke run is a prefix of the full run: same learning rate and starts, fewer steps.
+    smoke, full = (runner.make_config("toy-pareto", s, 0) for s in ("smoke", "full"))
+    assert smoke.lr == full.lr and smoke.front_tol == full.front_tol
+    assert smoke.steps_cagrad < full.steps_cagrad and smoke.steps_nashmtl < full.steps_nashmtl
+
+
+def test_thread_count_changes_nothing() -> None:
+    def once(threads: int) -> dict:
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            cfg = runner.make_config("toy-pareto", "smoke", 0, steps_cagrad=300,
+                                     steps_nashmtl=300)
+            return runner.execute("toy-pareto", cfg, torch.device("cpu")).metrics
+        finally:
+            torch.set_num_threads(before)
+
+    assert once(1) == once(2)
 
 
 def test_smoke_artifacts(smoke) -> None:
