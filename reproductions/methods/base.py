@@ -215,6 +215,7 @@ class Method:
             if self.use_representation:
                 Gz = gz.reshape(T, -1)
                 _, w = self.aggregate(Gz, losses.detach())
+                _check_finite(self.name, w)
                 grads = torch.autograd.grad(
                     representation,
                     shared,
@@ -269,6 +270,7 @@ class Method:
                 for k in range(len(shared))
             ]
         grads, w = self.aggregate_blocks(blocks, losses.detach())
+        _check_finite(self.name, w)
         _accumulate(shared, [g.view_as(p) for g, p in zip(grads, shared, strict=True)])
         self.last_weights = w.detach()
         return w.detach()
@@ -290,6 +292,17 @@ class Method:
         G = torch.cat(list(blocks), dim=-1)
         d, w = self.aggregate(G, losses)
         return list(d.split([b.shape[-1] for b in blocks], dim=-1)), w
+
+
+def _check_finite(name: str, w: Tensor) -> None:
+    """The guard of :meth:`Method.backward`: every method returns finite weights on any
+    finite Jacobian (zero where no direction helps; see ``method_checks``), so non-finite
+    weights mean non-finite losses or gradients -- fail loudly rather than write NaN
+    into the parameters."""
+    if not bool(torch.isfinite(w).all()):
+        raise FloatingPointError(
+            f"{name}: non-finite task weights {w.tolist()} (non-finite losses or gradients?)"
+        )
 
 
 def _accumulate(params: Sequence[Tensor], grads: Sequence[Tensor | None]) -> None:

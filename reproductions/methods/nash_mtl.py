@@ -15,11 +15,20 @@ sequence of convex programs (cvxpy/ECOS, ``optim_niter = 20``) on ``K / ||K||_F`
 For two tasks the solution is closed form:
 ``alpha_i = 1 / (||g_i|| sqrt(1 + cos(g_1, g_2)))``.
 
-If the gradients are linearly dependent with a positive combination summing to zero
-(e.g. ``g_2 = -g_1``) no solution exists and the iterates diverge; they are returned
-after ``max_iter`` Newton steps.  ``max_norm > 0`` clips the norm of ``d`` (and scales
-the returned weights) like the authors' training loop (which uses 1.0); the paper's
-algorithm has no clipping, hence the default 0.
+A solution exists exactly when some direction improves every task (0 is not in the
+convex hull of the task gradients, Gordan's theorem).  When it does not -- a zero task
+gradient, opposite gradients, a low-rank Jacobian with a positive combination summing
+to zero -- the point is Pareto stationary, the Newton iterates diverge, and we return
+zero weights (so a zero update, as MGDA does there) instead of NaN or huge weights:
+for two tasks when ``||g_i|| = 0`` or ``1 + cos(g_1, g_2) <= 1e-12``, for more when the
+bargaining residual ``max_i |alpha_i (K alpha)_i - 1|`` is still above ``1e-6`` after
+``max_iter`` Newton steps.  Note that ``||d||^2 = alpha^T K alpha = T`` at the solution
+whatever the gradients' scale.
+
+``max_norm`` clips the norm of ``d`` (and scales the returned weights), which is what
+the authors' ``NashMTL.backward`` does with ``clip_grad_norm_(shared_parameters,
+max_norm)`` after backpropagating; their default, followed here, is ``max_norm = 1.0``
+(0 disables it: the paper's algorithm as written).
 """
 
 from __future__ import annotations
@@ -29,21 +38,30 @@ from torch import Tensor
 
 from reproductions.methods.base import Method
 
+STATIONARY_COS_TOL = 1e-12  # 1 + cos below this: opposite gradients (T = 2)
+RESIDUAL_TOL = 1e-6  # bargaining residual above this after max_iter: no solution (T > 2)
+
 
 def nash_weights_2(gram: Tensor) -> Tensor:
-    """Closed-form Nash bargaining weights for two tasks (``gram`` (..., 2, 2))."""
-    n1 = gram[..., 0, 0].sqrt()
-    n2 = gram[..., 1, 1].sqrt()
-    cos = gram[..., 0, 1] / (n1 * n2)
-    # Opposite gradients (a Pareto-stationary point) admit no bargaining solution; clamping
-    # keeps the weights finite and the direction (u1 + u2) / k bounded (and ~0 there).
-    k = (1 + cos).clamp_min(torch.finfo(gram.dtype).eps).sqrt()
-    return torch.stack([1 / (n1 * k), 1 / (n2 * k)], dim=-1)
+    """Closed-form Nash bargaining weights for two tasks (``gram`` (..., 2, 2)); zero
+    weights where no solution exists (a zero gradient, or opposite gradients)."""
+    g = gram.double()
+    n1 = g[..., 0, 0].clamp_min(0).sqrt()
+    n2 = g[..., 1, 1].clamp_min(0).sqrt()
+    ok = (n1 > 0) & (n2 > 0)
+    one = torch.ones_like(n1)
+    n1s, n2s = torch.where(ok, n1, one), torch.where(ok, n2, one)
+    one_plus_cos = (1 + (g[..., 0, 1] / (n1s * n2s)).clamp(-1, 1))
+    ok = ok & (one_plus_cos > STATIONARY_COS_TOL)
+    k = torch.where(ok, one_plus_cos, one).sqrt()
+    w = torch.stack([1 / (n1s * k), 1 / (n2s * k)], dim=-1)
+    return torch.where(ok.unsqueeze(-1), w, torch.zeros_like(w)).to(gram.dtype)
 
 
 def nash_weights(gram: Tensor, max_iter: int = 100, tol: float = 1e-12) -> Tensor:
     """Solve ``alpha_i (K alpha)_i = 1`` for ``K = gram`` (..., T, T) by damped Newton
-    (in float64 whatever the input dtype: the system is tiny)."""
+    (in float64 whatever the input dtype: the system is tiny).  Problems without a
+    solution (Pareto-stationary points; see the module docstring) get zero weights."""
     out_dtype = gram.dtype
     gram = gram.double()
     diag = torch.diagonal(gram, dim1=-2, dim2=-1)
@@ -62,14 +80,18 @@ def nash_weights(gram: Tensor, max_iter: int = 100, tol: float = 1e-12) -> Tenso
         alpha = alpha.clamp_min(torch.finfo(gram.dtype).tiny)
         if it % 5 == 4 and bool((lam2 < tol).all()):
             break
-    return (alpha / scale.sqrt()).to(out_dtype)
+    Ka = (K @ alpha.unsqueeze(-1)).squeeze(-1)
+    residual = (alpha * Ka - 1).abs().amax(-1, keepdim=True)
+    ok = (residual <= RESIDUAL_TOL) & torch.isfinite(residual) & (diag.amax(-1, keepdim=True) > 0)
+    alpha = torch.where(ok, alpha / scale.sqrt(), torch.zeros_like(alpha))
+    return alpha.to(out_dtype)
 
 
 class NashMTL(Method):
     """Nash-MTL bargaining weights.
 
     Hyperparameters:
-        max_norm: clip ``||d||`` to this value (0 disables; the authors' scripts use 1.0).
+        max_norm: clip ``||d||`` to this value (authors' default 1.0; 0 disables).
         update_weights_every: recompute the weights every k calls, reusing them in
             between (authors' speed-up; default 1).
         max_iter: Newton iterations.
@@ -82,7 +104,7 @@ class NashMTL(Method):
     def __init__(
         self,
         n_tasks: int,
-        max_norm: float = 0.0,
+        max_norm: float = 1.0,
         update_weights_every: int = 1,
         max_iter: int = 100,
     ) -> None:

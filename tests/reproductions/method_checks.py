@@ -133,6 +133,67 @@ def check_backward_matches_aggregate(factory: Factory, n_tasks: int = 3) -> None
                 torch.testing.assert_close(p.grad, scale * g_ref, atol=1e-9, rtol=1e-6)
 
 
+def degenerate_jacobians(dtype: torch.dtype = DTYPE) -> dict[str, torch.Tensor]:
+    """Jacobians ``(T, P)`` on which a method must still return a finite update: a zero
+    row, all rows zero, identical rows, opposite rows, norms of 1e-7 and a rank-2 T = 5
+    Jacobian with 0 in the convex hull of its rows (no direction improves every task)."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(6, generator=g, dtype=DTYPE)
+    b = torch.randn(6, generator=g, dtype=DTYPE)
+    c = torch.randn(2, 6, generator=g, dtype=DTYPE)
+    coef = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0], [2.0, 1.0], [-1.0, 0.5]],
+                        dtype=DTYPE)
+    cases = {
+        "zero row, T=2": torch.stack([a, torch.zeros_like(a)]),
+        "zero row, T=3": torch.stack([a, torch.zeros_like(a), b]),
+        "all zero, T=3": torch.zeros(3, 6, dtype=DTYPE),
+        "identical rows, T=3": torch.stack([a, a, a]),
+        "opposite rows, T=2": torch.stack([a, -a]),
+        "opposite rows of different norms, T=2": torch.stack([a, -3 * a]),
+        "norms 1e-7, T=2": 1e-7 * torch.randn(2, 6, generator=g, dtype=DTYPE),
+        "norms 1e-7, T=3": 1e-7 * torch.randn(3, 6, generator=g, dtype=DTYPE),
+        "rank 2 with 0 in the hull, T=5": coef @ c,
+    }
+    return {k: v.to(dtype) for k, v in cases.items()}
+
+
+#: cases where no direction improves every task (0 is in the convex hull of the rows)
+STATIONARY_CASES = (
+    "zero row, T=2",
+    "zero row, T=3",
+    "all zero, T=3",
+    "opposite rows, T=2",
+    "opposite rows of different norms, T=2",
+    "rank 2 with 0 in the hull, T=5",
+)
+
+
+def check_degenerate_cases(
+    factory: Factory, zero_when_stationary: bool = False, stationary_rtol: float = 1e-4
+) -> None:
+    """Finite weights and direction on every :func:`degenerate_jacobians` case, in float32
+    and float64, alone and batched; a zero direction on the all-zero Jacobian; with
+    ``zero_when_stationary`` (methods that look for a common descent direction: MGDA,
+    Nash-MTL, UPGrad, ...) a zero direction wherever no direction helps every task:
+    ``||d|| <= stationary_rtol * max_i ||g_i||`` (approximate solvers such as MGDA's
+    Frank-Wolfe pass a looser tolerance)."""
+    for dtype in (torch.float32, torch.float64):
+        for name, G in degenerate_jacobians(dtype).items():
+            T = G.shape[0]
+            losses = torch.linspace(0.5, 2.0, T, dtype=dtype)
+            for Gb, lb in ((G, losses), (G.expand(3, *G.shape), losses.expand(3, T))):
+                d, w = factory(T).aggregate(Gb, lb)
+                assert d.shape == Gb.shape[:-2] + Gb.shape[-1:], (name, d.shape)
+                assert torch.isfinite(d).all() and torch.isfinite(w).all(), (name, dtype, d, w)
+                scale = float(G.norm(dim=-1).max())
+                if name.startswith("all zero") or (
+                    zero_when_stationary and name in STATIONARY_CASES
+                ):
+                    assert float(d.norm(dim=-1).max()) <= stationary_rtol * scale, (
+                        name, dtype, d,
+                    )
+
+
 def run_common(
     factory: Factory,
     *,
@@ -140,8 +201,11 @@ def run_common(
     permutation_invariant: bool = True,
     weighted_sum: bool = True,
     backward: bool = True,
+    zero_when_stationary: bool = False,
+    stationary_rtol: float = 1e-4,
 ) -> None:
     check_shapes_and_finite(factory)
+    check_degenerate_cases(factory, zero_when_stationary, stationary_rtol)
     check_deterministic(factory)
     if deterministic:
         check_batch_consistent(factory)

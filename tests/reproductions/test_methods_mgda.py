@@ -16,7 +16,11 @@ def test_registered():
 
 
 def test_common_properties():
-    run_common(lambda T: MGDA(T), permutation_invariant=False)  # FW tie-breaking depends on order
+    # FW tie-breaking depends on order
+    run_common(
+        lambda T: MGDA(T), permutation_invariant=False, zero_when_stationary=True,
+        stationary_rtol=1e-2,  # the duality-gap stop: ||d||^2 <= 1e-4 max ||g_i||^2
+    )
 
 
 def test_permutation_invariant_for_two_tasks():
