@@ -15,9 +15,23 @@ log-losses so that all tasks' losses decrease at an equal *rate*, at O(1) cost p
 ``m`` are known minimum losses (default 0).  The logits have their own optimizer, so
 :meth:`FAMO.parameters` is empty.  Defaults follow the authors' code: ``gamma = 0.01``,
 ``beta = 0.025`` (the paper tunes gamma per benchmark, e.g. 0.001 on NYUv2).
+
+``max_norm`` (default 1.0, as the authors' ``famo.py``) clips the norm of the shared
+update: after backpropagating the objective, :meth:`FAMO.backward` rescales the
+gradient it wrote into the shared parameters so that its norm is at most ``max_norm``
+(``torch.nn.utils.clip_grad_norm_(shared_parameters, max_norm)`` in ``famo.py``); the
+task heads are not clipped, the returned weights are the loss weights (what the heads
+received) and the factor applied to the shared gradient is kept in
+``last_clip_factor``.  :meth:`FAMO.aggregate` clips ``d = w @ G`` the same way and
+returns the clipped weights (so that ``d = w @ G`` still holds).  (The authors' experiment
+scripts go through ``methods/weight_methods.py``, whose ``WeightMethod.backward`` calls
+``clip_grad_norm_`` *before* ``loss.backward()``, i.e. on gradients just zeroed: a
+no-op.  ``max_norm = 0`` reproduces that path.)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -33,6 +47,8 @@ class FAMO(Method):
         beta: learning rate of the logits' Adam (authors' default 0.025).
         min_losses: optional known lower bounds ``m_i`` of the losses (default 0).
         eps: the ``1e-8`` inside the logs.
+        max_norm: clip the norm of the shared update to this (authors' ``famo.py``:
+            1.0; 0 disables it, which is what their experiment scripts effectively run).
     """
 
     name = "famo"
@@ -46,9 +62,12 @@ class FAMO(Method):
         beta: float = 0.025,
         min_losses: list[float] | None = None,
         eps: float = 1e-8,
+        max_norm: float = 1.0,
     ) -> None:
         super().__init__(n_tasks)
         self.gamma, self.beta, self.eps = float(gamma), float(beta), float(eps)
+        self.max_norm = float(max_norm)
+        self.last_clip_factor: Tensor | None = None
         self.logits = torch.zeros(n_tasks, requires_grad=True)
         self._opt = torch.optim.Adam([self.logits], lr=self.beta, weight_decay=self.gamma)
         self._min = torch.tensor(min_losses if min_losses is not None else [0.0] * n_tasks)
@@ -87,6 +106,46 @@ class FAMO(Method):
         c = (z / D.detach()).sum(-1, keepdim=True)
         self.last_weights = (z / D.detach()) / c
         return (torch.log(D) * z / c).sum(-1)
+
+    def _clip_factor(self, norm: Tensor) -> Tensor:
+        if self.max_norm <= 0:
+            return torch.ones_like(norm)
+        return torch.where(norm > self.max_norm, self.max_norm / norm, torch.ones_like(norm))
+
+    def aggregate(self, G: Tensor, losses: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        d, w = super().aggregate(G, losses)
+        if self.max_norm > 0:
+            f = self._clip_factor(d.norm(dim=-1, keepdim=True))
+            d, w = d * f, w * f
+            self.last_weights = w
+        return d, w
+
+    def _backward_weighting(
+        self,
+        losses: Tensor,
+        shared: list[Tensor],
+        last_shared_params: Sequence[Tensor] | None,
+    ) -> Tensor:
+        if self.max_norm <= 0 or not shared:
+            return super()._backward_weighting(losses, shared, last_shared_params)
+        stash = [p.grad for p in shared]
+        for p in shared:
+            p.grad = None
+        self.weigh(losses).backward()
+        grads = [p.grad for p in shared if p.grad is not None]
+        f = torch.ones((), dtype=losses.dtype, device=losses.device)
+        if grads:
+            norms = torch.stack([torch.linalg.vector_norm(g) for g in grads])
+            norm = torch.linalg.vector_norm(norms)
+            f = self._clip_factor(norm)
+            if bool(f < 1):
+                torch._foreach_mul_(grads, f)
+        for p, g in zip(shared, stash, strict=True):
+            if g is not None:
+                p.grad = g if p.grad is None else p.grad + g
+        assert self.last_weights is not None
+        self.last_clip_factor = f.detach()
+        return self.last_weights.detach()
 
     def after_step(self, losses: Tensor) -> None:
         if self._prev is None:

@@ -14,12 +14,49 @@ def test_registered():
 
 
 def test_common_properties():
-    run_common(lambda T: FAMO(T))
+    run_common(lambda T: FAMO(T, max_norm=0.0))
+    # clipped: backward's weights are the loss weights, aggregate's carry the clip factor
+    run_common(lambda T: FAMO(T), backward=False)
+
+
+def test_default_max_norm_follows_authors_famo_py():
+    assert FAMO(3).max_norm == 1.0
+
+
+def test_backward_clips_shared_gradient_not_heads():
+    """clip_grad_norm_(shared, 1.0) after backward, as in the authors' famo.py."""
+    torch.manual_seed(0)
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    heads = [torch.randn(5, dtype=torch.float64, requires_grad=True) for _ in range(2)]
+
+    def losses_of():
+        return torch.stack([(30 * x * h).sum() ** 2 + 1 for h in heads])
+
+    ref = FAMO(2, max_norm=0.0)
+    ref.backward(losses_of(), [x])
+    g_ref, h_ref = x.grad.clone(), [h.grad.clone() for h in heads]
+    assert g_ref.norm() > 1
+    x.grad = None
+    for h in heads:
+        h.grad = None
+    m = FAMO(2, max_norm=1.0)
+    w = m.backward(losses_of(), [x])
+    torch.testing.assert_close(x.grad, g_ref / g_ref.norm())
+    torch.testing.assert_close(m.last_clip_factor, 1 / g_ref.norm())
+    for h, r in zip(heads, h_ref, strict=True):
+        torch.testing.assert_close(h.grad, r)
+    torch.testing.assert_close(w, ref.last_weights)
+    # aggregate: d = w @ G clipped to norm 1
+    L = losses_of()
+    G = torch.stack([torch.autograd.grad(loss, x, retain_graph=True)[0] for loss in L])
+    d, wa = FAMO(2).aggregate(G, L.detach())
+    torch.testing.assert_close(d.norm(), torch.tensor(1.0, dtype=d.dtype))
+    torch.testing.assert_close(d, wa @ G)
 
 
 def test_effective_weights_on_simplex():
     for seed, T in enumerate((2, 3, 7)):
-        m = FAMO(T)
+        m = FAMO(T, max_norm=0.0)
         G, losses = random_jacobians(seed, 50, T, 5)
         _, w = m.aggregate(G, losses)
         assert (w > 0).all()
@@ -30,7 +67,7 @@ def test_effective_weights_on_simplex():
 
 def test_gradient_of_objective_matches_weights():
     """grad of the FAMO objective = sum_i w_i grad L_i with the recorded weights."""
-    m = FAMO(3, min_losses=[0.1, 0.0, 0.2])
+    m = FAMO(3, min_losses=[0.1, 0.0, 0.2], max_norm=0.0)
     m.logits.data = torch.tensor([0.3, -0.2, 0.1])
     x = torch.randn(4, requires_grad=True)
     losses = torch.stack([(x**2).sum() + 0.2, (x - 1).pow(2).sum(), x.exp().sum() + 0.3])
