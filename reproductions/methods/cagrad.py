@@ -14,8 +14,9 @@ The authors solve the dual with ``scipy.optimize.minimize`` (SLSQP) on the T x T
 Gramian; here it is solved in torch, batched, by projected gradient descent on the
 simplex with a per-problem adaptive step (accept and grow the step when the objective
 decreases, else halve it), on the Gramian normalised by its largest diagonal entry
-(which leaves the minimiser unchanged).  For two tasks the dual is solved in closed form
-(:func:`cagrad_dual_2`).
+(which leaves the minimiser unchanged and makes the eps terms relative, so that the
+update is scale-invariant: the authors' absolute eps biases it at tiny gradient
+norms).  For two tasks the dual is solved in closed form (:func:`cagrad_dual_2`).
 """
 
 from __future__ import annotations
@@ -83,7 +84,13 @@ def cagrad_dual(
     Aw, root, f = evaluate(w)
     step = torch.ones_like(f)
     for it in range(max_iter):
-        cand = project_simplex(w - step * (Ab + cc * Aw / root))
+        grad = Ab + cc * Aw / root
+        # Cap the step so that w - step * grad stays O(1e3): at a vertex every candidate
+        # is accepted and the step keeps growing, and in float32 the projection of a huge
+        # vector rounds to zero.
+        cap = 1e3 / grad.abs().amax(-1, keepdim=True).clamp_min(1e-30)
+        step = torch.minimum(step, cap)
+        cand = project_simplex(w - step * grad)
         Ac, root_c, fc = evaluate(cand)
         accept = fc <= f
         moved = (cand - w).abs().amax(-1, keepdim=True)
@@ -106,9 +113,11 @@ class CAGrad(Method):
         rescale: 0 (none), 1 (divide by ``1 + c^2``, authors' default) or 2
             (divide by ``1 + c``).
         max_iter: projected-gradient iterations for the dual.
-        eps: added under the norms of g0 and g_w and to the divisor of lambda; the
-            authors use 1e-8 in their network code and 1e-4 in their toy.py, where it
-            damps lambda at the optimum (the gradients cancel there).
+        eps: added under the norms of g0 and g_w and to the divisor of lambda, on the
+            Gramian normalised by its largest diagonal entry (so relative to
+            ``max_i ||g_i||^2``: the update is scale-invariant, ``d(s G) = s d(G)``); the
+            authors add 1e-8 to the raw norms in their network code and 1e-4 in their
+            toy.py, where it damps lambda at the optimum (the gradients cancel there).
         warm_start: start the dual iterations from the previous call's solution (the
             Gramian changes little between steps); the result is the same minimiser.
     """
@@ -138,6 +147,12 @@ class CAGrad(Method):
 
     def weights_from_gramian(self, gram: Tensor, losses: Tensor | None = None) -> Tensor:
         T = gram.shape[-1]
+        # Scale invariance: CAGrad's weights do not depend on the gradients' scale, but the
+        # eps terms do; applied to K / max_i K_ii, eps acts relative to the largest
+        # squared gradient norm instead of biasing tiny gradients (at norms ~1e-7 the
+        # raw eps = 1e-8 dominates ||g0||^2 and moved the update by 24-38%).
+        scale = torch.diagonal(gram, dim1=-2, dim2=-1).amax(-1, keepdim=True).unsqueeze(-1)
+        gram = gram / torch.where(scale > 0, scale, torch.ones_like(scale))
         uniform = torch.full(gram.shape[:-1], 1.0 / T, dtype=gram.dtype, device=gram.device)
         if self.c == 0:
             w = uniform

@@ -95,3 +95,22 @@ def test_nearly_cancelling_float32_gradients_stay_finite():
     G = torch.tensor([[[-1.3992018, 3.469e-7], [1.3994814, -5.742e-7]]], dtype=torch.float32)
     d, w = CAGrad(2, c=0.5).aggregate(G, torch.ones(1, 2))
     assert torch.isfinite(w).all() and torch.isfinite(d).all()
+
+
+def test_scale_invariant_against_authors_solver_at_1e_7_and_1():
+    """d(1e-7 G) = 1e-7 d(G), and both equal the authors' SLSQP solve at norm 1 (whose
+    absolute eps = 1e-8 would bias the update at 1e-7: the reason for normalising)."""
+    for seed, T, P in CASES:
+        G, _ = random_jacobians(seed, 3, T, P)
+        G = G / G.norm(dim=-1).amax(-1, keepdim=True).unsqueeze(-1)
+        d1, _ = CAGrad(T, c=0.5, warm_start=False).aggregate(G)
+        d7, _ = CAGrad(T, c=0.5, warm_start=False).aggregate(1e-7 * G)
+        for b in range(3):
+            ref, _ = authors_cagrad(G[b].numpy(), 0.5, tight=True)
+            rel1 = np.linalg.norm(d1[b].numpy() - ref) / np.linalg.norm(ref)
+            rel7 = np.linalg.norm(d7[b].numpy() / 1e-7 - ref) / np.linalg.norm(ref)
+            assert rel1 < 1e-3 and rel7 < 1e-3, (seed, T, rel1, rel7)
+        for dtype in (torch.float32,):
+            d32, _ = CAGrad(T, c=0.5, warm_start=False).aggregate((1e-7 * G).to(dtype))
+            rel = ((d32.double() / 1e-7 - d1).norm(dim=-1) / d1.norm(dim=-1)).max()
+            assert rel < 1e-3, (seed, T, float(rel))
