@@ -1,13 +1,22 @@
 """Homoscedastic uncertainty weighting (Kendall, Gal & Cipolla, CVPR 2018, arXiv 1705.07115).
 
-Each task has a learnable log-variance ``s_i = log sigma_i^2``; the objective is
+Each task has a learnable log-variance ``s_i = log sigma_i^2``; the objective
+implemented is
 
-    L(theta, s) = sum_i exp(-s_i) * L_i(theta) + s_i
+    L(theta, s) = sum_i exp(-s_i) * L_i(theta) + s_i,
 
-(the paper's ``1/(2 sigma^2) L + log sigma`` up to a factor 2 for regression; the same
-form is used for classification).  ``s`` is trained jointly with the network by the same
-optimizer, so pass :meth:`UncertaintyWeighting.parameters` to it.  For fixed losses the
-optimum is ``s_i = log L_i`` (d/ds: ``-exp(-s) L + 1 = 0``).
+which is **twice** the paper's regression form (its Eq. 7 for a Gaussian likelihood,
+``1/(2 sigma^2) L + log sigma = 1/2 (exp(-s) L + s)``) and equals its classification
+form (Eq. 10, ``1/sigma^2 L + log sigma``) only up to the weight of the ``s`` term.
+Why this form: it is what the authors' public example runs
+(yaringal/multi-task-learning-example, ``criterion``: ``precision * diff + log_vars``
+with ``precision = exp(-log_vars)``), which our ``kendall-uncertainty`` reproduction
+ports, and the single form covers regression and classification alike.  The factor 2
+changes neither the minimiser in ``theta`` nor in ``s`` (for fixed losses ``s_i = log
+L_i``: d/ds ``-exp(-s) L + 1 = 0``) nor, with Adam, the trajectory; with plain SGD it
+doubles the effective learning rate.  The weights reported are ``exp(-s_i)`` (the
+paper's ``1 / (2 sigma_i^2)`` times 2).  ``s`` is trained jointly with the network by
+the same optimizer, so pass :meth:`UncertaintyWeighting.parameters` to it.
 """
 
 from __future__ import annotations
