@@ -84,6 +84,8 @@ SETUPS: dict[str, dict[str, Any]] = {
         },
     },
 }
+# Every method label of both setups: what a sweep runs when no --methods are named.
+METHOD_LABELS = sorted({label for setup in SETUPS.values() for label in setup["methods"]})
 
 
 class Config(ExperimentConfig):
@@ -104,6 +106,25 @@ class Config(ExperimentConfig):
     dtype: str = "float32"  # the authors' tensors are float32
     methods: list[str] | None = None  # method labels to run (None: all of both setups)
     start_jitter: float = 0.0  # each start moved by U(-j, j) per coordinate, seeded (robustness)
+
+
+# The papers' numbers per method label, for a sweep's results table (the claims above).
+PAPER_TABLE: dict[str, dict[str, float | str]] = {
+    "cagrad": {"cagrad.n_reached": 3},  # the CAGrad paper: converges from all 3 starts
+    "nashmtl": {"nashmtl.n_reached": 5},  # the Nash-MTL paper: the front from all 5
+    "famo": {"nashmtl.n_reached": 5},  # the FAMO paper: the front from all 5
+}
+
+
+def sweep_metrics(metrics: dict[str, Any], label: str) -> dict[str, float]:
+    """A one-method run's numbers for a sweep's results table, per setup it ran in."""
+    out: dict[str, float] = {}
+    for setup in SETUPS:
+        m = metrics.get(setup, {}).get(label)
+        if isinstance(m, dict):
+            out[f"{setup}.n_reached"] = float(m["n_reached"])
+            out[f"{setup}.worst_distance_to_front"] = max(m["distance_to_front"])
+    return out
 
 
 def toy_losses(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
