@@ -366,3 +366,13 @@ def project_simplex(v: Tensor) -> Tensor:
 def gramian(G: Tensor) -> Tensor:
     """``G @ G^T`` for ``G`` of shape ``(..., T, P)``."""
     return G @ G.mT
+
+
+def clip_weights(w: Tensor, gram: Tensor, max_norm: float) -> Tensor:
+    """Scale the weights ``w`` (..., T) so that ``||w @ G|| <= max_norm`` (``gram = G G^T``);
+    ``max_norm <= 0`` leaves them unchanged.  The same as the authors' ``clip_grad_norm_``
+    on the shared parameters after writing ``d = w @ G`` into them."""
+    if max_norm <= 0:
+        return w
+    norm = (w.unsqueeze(-2) @ gram @ w.unsqueeze(-1)).squeeze(-1).clamp_min(0).sqrt()
+    return w * torch.where(norm > max_norm, max_norm / norm, torch.ones_like(norm))
