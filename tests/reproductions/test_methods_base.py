@@ -28,13 +28,25 @@ def test_registry_ids_and_flags():
             "nashmtl",
             "rlw",
             "famo",
+            "upgrad",
+            "aligned_mtl",
+            "fairgrad",
+            "gradvac",
+            "db_mtl",
+            "imtl_l",
+            "config",
+            "gls",
         ]
     )
+    assert len(METHODS) >= 20
     for name, cls in METHODS.items():
         assert cls.name == name and issubclass(cls, Method)
         assert cls.__doc__ and cls.__module__
     grads = {n for n, c in METHODS.items() if c.uses_grads}
-    assert grads == {"mgda", "pcgrad", "graddrop", "cagrad", "imtl", "nashmtl"}
+    assert grads == {
+        "mgda", "pcgrad", "graddrop", "cagrad", "imtl", "nashmtl",
+        "upgrad", "aligned_mtl", "fairgrad", "gradvac", "db_mtl", "config",
+    }
     assert [n for n, c in METHODS.items() if c.needs_after_step] == ["famo"]
 
 
