@@ -105,13 +105,25 @@ class KB:
         import sqlite3
 
         from kb.store.db import connect, open_db, schema_is_current
+        from kb.store.fts import keep_in_step
 
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.root.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
         conn = None
         try:
+            if self.read_only:
+                # Read as it is: no migration, no index repair, no catch-up (nothing can be
+                # written); a store from an older mtlkb needs one writable open first.
+                conn = connect(self.db_path, read_only=True)
+                if not schema_is_current(conn):
+                    raise KBError(f"{self.db_path}: read-only, and its schema is not the "
+                                  "current one (open it once where it can be written)")
+                return conn
             conn = connect(self.db_path)
             if not schema_is_current(conn):
                 open_db(conn)
+            else:  # a tool may have dropped the index's triggers or written links
+                keep_in_step(conn)
         except BaseException as exc:
             if conn is not None:
                 conn.close()
@@ -119,6 +131,13 @@ class KB:
                 raise KBError(f"{self.db_path}: not a usable mtlkb store ({exc})") from None
             raise
         return conn
+
+    @cached_property
+    def read_only(self) -> bool:
+        """Whether the store cannot be written here (``MTLKB_READ_ONLY=1`` forces it)."""
+        from kb.store.db import writable
+
+        return os.environ.get("MTLKB_READ_ONLY") == "1" or not writable(self.db_path)
 
     @cached_property
     def db(self) -> sqlite_utils.Database:
@@ -131,9 +150,14 @@ class KB:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error."""
         from kb.store.db import write_transaction
+        from kb.store.fts import catch_up
 
+        if self.read_only:
+            raise KBError(f"{self.root}: the knowledge base is read-only here (nothing was "
+                          "changed)")
         with write_transaction(self.db) as db:
             yield db
+            catch_up(db.conn)  # texts of papers whose topic or author links changed
 
     def close(self) -> None:
         """Close the store's connection (reopened on next use)."""

@@ -22,12 +22,23 @@ def _seed(kb):
 
 
 def test_query_translation():
-    assert fts_query("multi-task") == '"multi task"'
-    assert fts_query('grad* "negative transfer"') == '"grad"* "negative transfer"'
+    assert fts_query("multi-task") == '("multi task" OR "multitask")'
+    assert fts_query('grad* "negative transfer"') == '"grad"* AND "negative transfer"'
     assert fts_query("a OR b") == '"a" OR "b"'
     assert fts_query("OR AND") is None
     assert fts_query('"unbalanced') == '"unbalanced"'
     assert fts_query("") is None
+    assert fts_query("-word foo") == '("foo") NOT ("word")'
+    assert fts_query("NOT foo bar") == '("bar") NOT ("foo")'
+    assert fts_query("foo NOT bar") == '("foo") NOT ("bar")'
+    assert fts_query("-only NOT exclusions") is None
+    assert fts_query("a NEAR b") == 'NEAR("a" "b", 10)'
+    assert fts_query('a NEAR/3 "b c"') == 'NEAR("a" "b c", 3)'
+    assert fts_query('"multi ta"*') == '"multi ta"*'
+    assert fts_query("doi:10.1145/3292500.3330989") == '"10 1145 3292500 3330989"'
+    assert fts_query("arXiv:1705.07115") == '"1705 07115"'
+    assert fts_query("Søgaard Łukasz Straße") == '"Sogaard" AND "lukasz" AND "Strasse"'
+    assert fts_query("near not and or") == '"near" AND "not" AND "and" AND "or"'
 
 
 def test_ranking_prefers_title_matches(tmp_kb):
@@ -60,16 +71,17 @@ def test_any_input_is_accepted(text):
 _DB: dict = {}
 
 
-def test_broad_queries_rank_only_the_newest_matches(tmp_kb):
+def test_broad_queries_rank_every_match(tmp_kb):
     from kb.store.search import search_results
 
-    put(tmp_kb, *[make_paper(arxiv_id=None, title=f"Paper number {i} on learning", year=2000 + i)
+    put(tmp_kb, *[make_paper(arxiv_id=None, title=f"Paper number {i} on learning", year=2000 + i,
+                             abstract="learning " * (i % 5))
                   for i in range(12)])
-    full = search_results(tmp_kb.db, "learning", limit=50)
-    assert not full.capped and len(full.hits) == 12
-    capped = search_results(tmp_kb.db, "learning", limit=50, cap=5)
-    assert capped.capped
-    assert {h.key for h in capped.hits} == {f"ruder{2000 + i}paper" for i in range(7, 12)}
+    full = search_results(tmp_kb.db, "learning", limit=3)
+    ref = _fts5_sorter_ranking(tmp_kb.db, '"learning"')
+    assert not full.capped
+    assert [(h.key, round(h.score, 9)) for h in full.hits] == [
+        (k, round(s, 9)) for k, s in ref[:3]]
 
 
 def _random_store(kb, n: int = 120, seed: int = 5):
@@ -95,36 +107,18 @@ def _fts5_sorter_ranking(db, query: str, floor: int = -1) -> list[tuple[str, flo
     ]
 
 
-def test_phrase_path_ranks_exactly_like_fts5(tmp_kb):
-    """Phrases are scored in one walk (see search_results); the ranking must not change."""
+def test_phrases_rank_exactly_like_fts5(tmp_kb):
     from kb.store.search import search_results
 
     _random_store(tmp_kb)
     for text in ('"multi task"', "multi-task learning", '"gradient conflict" pareto',
                  '"shared encoder loss"', '"task multi"'):
-        ref = _fts5_sorter_ranking(tmp_kb.db, fts_query(text))
+        ref = _fts5_sorter_ranking(tmp_kb.db, fts_query(text, tmp_kb.conn))
         got = search_results(tmp_kb.db, text, limit=1000)
         assert not got.capped
         assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref], text
         assert {h.key for h in got.hits} == {k for k, _ in ref}, text
         assert all("[" in h.snippet for h in got.hits), text
-
-
-def test_phrase_path_caps_like_the_word_path(tmp_kb):
-    from kb.store.search import search_results
-
-    _random_store(tmp_kb)
-    query = fts_query('"multi task"')
-    rowids = [r for (r,) in tmp_kb.db.conn.execute(
-        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC", [query])]
-    assert len(rowids) > 10
-    got = search_results(tmp_kb.db, '"multi task"', limit=1000, cap=10)
-    assert got.capped
-    ref = _fts5_sorter_ranking(tmp_kb.db, query, floor=rowids[10])
-    assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref]
-    assert {h.key for h in got.hits} == {k for k, _ in ref}
-    exact = search_results(tmp_kb.db, '"multi task"', limit=1000, cap=len(rowids))
-    assert not exact.capped and len(exact.hits) == len(rowids)
 
 
 def test_search_takes_a_plain_connection(tmp_kb):
@@ -164,7 +158,7 @@ def test_any_phrase_query_ranks_like_fts5(text):
         kb = _PROPERTY_KB["kb"] = KB(Path(tempfile.mkdtemp(prefix="mtlkb-search-")))
         init_kb(kb)
         _random_store(kb, n=80, seed=11)
-    query = fts_query(text)
+    query = fts_query(text, kb.conn)
     if query is None:
         return
     try:
@@ -172,16 +166,10 @@ def test_any_phrase_query_ranks_like_fts5(text):
     except Exception:  # FTS5 rejects it (e.g. a query that starts with NOT): ours must too
         ref = None
     try:
-        got = search_results(kb.db, text, limit=1000, cap=40)
+        got = search_results(kb.db, text, limit=1000)
     except Exception:
         assert ref is None, text
         return
     assert ref is not None, text
-    if len(ref) > 40:  # capped: the reference is the newest 40 matches
-        rowids = [r for (r,) in kb.db.conn.execute(
-            "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC",
-            [query])]
-        ref = _fts5_sorter_ranking(kb.db, query, floor=rowids[40])
-        assert got.capped, text
     assert [round(h.score, 9) for h in got.hits] == [round(s, 9) for _, s in ref], text
     assert {h.key for h in got.hits} == {k for k, _ in ref}, text

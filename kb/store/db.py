@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.store.pairs import register
-
 if TYPE_CHECKING:
     import sqlite_utils
     from sqlite_utils import Migrations
@@ -25,15 +23,29 @@ CACHE_KIB = 65_536  # page cache per connection
 # The migration set of kb/store/migrations.py and how many steps it has, so the schema can
 # be checked without importing sqlite-utils. tests/test_startup.py keeps them in step.
 MIGRATION_SET = "mtlkb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
+def writable(path: Path | str) -> bool:
+    """Whether the store at ``path`` can be written: the file (if there) and its folder (the
+    WAL and its -shm index live beside it). As root, only a read-only mount says no."""
+    import os
+
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    return os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK))
+
+
+def connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
     """A connection to the store at ``path`` (created if missing), not migrated.
 
     Busy timeout, WAL, foreign keys on, synchronous NORMAL; ``BEGIN`` before writes (the
-    transaction handling sqlite-utils expects).
+    transaction handling sqlite-utils expects). ``read_only``: opened ``mode=ro``, falling
+    back to ``immutable=1`` when SQLite cannot open the WAL's -shm (a folder nobody may write
+    and no -shm left there): the store is then read as it is, with no locking.
     """
+    if read_only:
+        return _connect_read_only(Path(path))
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level="")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
@@ -43,8 +55,31 @@ def connect(path: Path | str) -> sqlite3.Connection:
     # an import then writes some pages many times (20,000 papers: 279 MB written, 153 MB
     # with 64 MiB). Memory is taken only as pages are used.
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    register(conn)  # the FTS sync triggers call it
     return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    from urllib.parse import quote
+
+    if not path.exists():
+        raise sqlite3.OperationalError(f"no store at {path} (and it cannot be created here)")
+    uri = "file:" + quote(str(path.resolve()))
+    last: sqlite3.Error | None = None
+    for mode in ("?mode=ro", "?immutable=1"):
+        conn = sqlite3.connect(uri + mode, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level="")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:  # "unable to open database file" (no -shm)
+            conn.close()
+            last = exc
+            continue
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        return conn
+    assert last is not None
+    raise last
 
 
 def schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -66,7 +101,6 @@ def open_db(path_or_conn: Path | str | sqlite3.Connection) -> sqlite_utils.Datab
 
     if isinstance(path_or_conn, sqlite3.Connection):
         conn = path_or_conn
-        register(conn)  # (connect() registers it on the connections it makes)
     else:
         conn = connect(path_or_conn)
     db = sqlite_utils.Database(conn)

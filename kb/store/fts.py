@@ -1,41 +1,89 @@
-"""The FTS5 index over papers: its table, the word-pair twin columns, the sync triggers.
+"""The FTS5 index over papers, kept in step by triggers in plain SQL that any tool runs.
 
-``papers_fts`` is an external-content FTS5 table over title, abstract, authors, topics and
-note text, plus one twin column of word pairs for each (see :mod:`kb.store.pairs`). Its
-content is the view ``papers_fts_content``, which shows the twins as empty text: FTS5 reads
-content only for snippets, and snippets are always made for the words, never the pairs. The
-triggers call ``mtlkb_pairs()``, which :func:`kb.store.db.connect` registers on every
-connection mtlkb opens; a tool that writes ``papers`` without it fails cleanly (no such
-function) rather than leave the index out of step.
+``papers_fts`` is a plain external-content FTS5 table (``porter unicode61``, prefix indexes
+of 1-3 characters) over title, abstract, authors, topics, note text and the paper's ids (DOI,
+arXiv id). Its content is the view ``papers_fts_content``, which folds the letters unicode61
+keeps apart (ø æ œ ł ß đ ð þ ı: ``Søgaard`` is indexed as ``Sogaard``) with ``replace()``.
 
-FTS5's own ``rebuild`` and ``integrity-check`` read the twins from that view as empty, so
-this module rebuilds with :func:`ensure_fts` and checks with :func:`index_differences`.
+Design: everything the index needs is plain SQL, so ``sqlite3``, sqlite-utils and Datasette
+keep it in step in the same transaction as their own write (no function of mtlkb's is needed,
+and FTS5's own ``integrity-check`` holds):
+
+- ``papers`` has insert, update and delete triggers that write the index directly. An
+  ``INSERT OR REPLACE`` deletes the row it replaces without firing the delete trigger
+  (unless ``recursive_triggers`` is on), so a BEFORE INSERT trigger notes the indexed text
+  of any row the new one could replace (same key, arXiv id or rowid) in
+  ``papers_fts_replaced``, and the AFTER INSERT trigger takes out of the index those of the
+  noted rows that are gone (or whose rowid the new row took).
+- ``paper_topics`` / ``paper_authors`` / ``authors.name`` writes note the paper's key in
+  ``papers_text_pending`` (unless the paper's text already names the new topic or author,
+  which is what mtlkb's writer does), and :func:`catch_up` recomputes ``topics_text`` and
+  ``authors_text`` of the noted papers: mtlkb runs it when it opens a writable store and
+  before committing its own writes. A row trigger recomputing the text itself would re-index
+  a paper once per link row of a multi-row insert.
+- On open, :func:`keep_in_step` checks (one query) that every trigger is there; a tool that
+  dropped them (sqlite-utils ``transform()`` does) leaves writes unindexed that nothing
+  recorded, so the index is then rebuilt and the texts recomputed (only then, not per open).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from kb.store.pairs import FUNCTION, TOKENIZE_ARG, register, tokenizer
+# Indexed columns of the content view, in FTS column order, and the bm25 weight of each.
+FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "ids"]
+WEIGHTS = [10.0, 1.0, 5.0, 3.0, 1.0, 10.0]
+RANK = "bm25(" + ", ".join(str(w) for w in WEIGHTS) + ")"
+TOKENIZE_ARG = "tokenize = 'porter unicode61', prefix = '1 2 3'"
+_ALL = ", ".join(FTS_COLUMNS)
+# Columns of papers the index reads (ids is doi and arxiv_id).
+SOURCE_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "doi",
+                  "arxiv_id"]
 
-# Indexed columns of papers, in FTS column order, and the bm25 weight of each.
-FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text"]
-WEIGHTS = [10.0, 1.0, 5.0, 3.0, 1.0]
-PAIR_COLUMNS = [f"{c}_pairs" for c in FTS_COLUMNS]
-# A twin weighs what its column weighs, so a phrase scores as if matched in the column.
-RANK = "bm25(" + ", ".join(str(w) for w in WEIGHTS + WEIGHTS) + ")"
-_ALL = ", ".join(FTS_COLUMNS + PAIR_COLUMNS)
+# Letters unicode61 does not fold (no canonical decomposition), as ASCII.
+FOLD = {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
+        "ß": "ss", "ẞ": "ss", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th",
+        "ı": "i"}
+FOLD_TABLE = str.maketrans(FOLD)
+_FOLD_GLOB = "*[" + "".join(FOLD) + "]*"
 
-_OLD_TRIGGERS = ("papers_ai", "papers_ad", "papers_au")  # sqlite-utils' names, reused
+TRIGGERS = (
+    "mtlkb_papers_bi", "mtlkb_papers_ai", "mtlkb_papers_ad", "mtlkb_papers_au",
+    "mtlkb_topics_ai", "mtlkb_topics_ad", "mtlkb_topics_au",
+    "mtlkb_authors_ai", "mtlkb_authors_ad", "mtlkb_authors_au", "mtlkb_author_name_au",
+)
+_OLD = ("papers_ai", "papers_ad", "papers_au")  # the triggers of schema 7 and before
+
+
+def fold(text: str) -> str:
+    """``text`` with the letters of :data:`FOLD` folded, as the index holds it."""
+    return text.translate(FOLD_TABLE)
+
+
+def _fold_sql(expr: str) -> str:
+    out = expr
+    for a, b in FOLD.items():
+        out = f"replace({out}, '{a}', '{b}')"
+    # one GLOB pass over text with none of them (nearly all text) instead of 17 replaces
+    return f"CASE WHEN {expr} GLOB '{_FOLD_GLOB}' THEN {out} ELSE {expr} END"
 
 
 def _values(prefix: str) -> str:
-    words = ", ".join(f"{prefix}{c}" for c in FTS_COLUMNS)
-    # (an empty note or topic list, the usual case, skips the call into Python)
-    pairs = ", ".join(
-        f"CASE WHEN {prefix}{c} <> '' THEN {FUNCTION}({prefix}{c}) END" for c in FTS_COLUMNS
-    )
-    return f"{words}, {pairs}"
+    """The indexed values of a papers row (``new.``, ``old.`` or ``''``), folded."""
+    cols = [_fold_sql(f"{prefix}{c}") for c in FTS_COLUMNS[:5]]
+    cols.append(f"trim(coalesce({prefix}doi, '') || ' ' || coalesce({prefix}arxiv_id, ''))")
+    return ", ".join(cols)
+
+
+_TOPICS_TEXT = (
+    "coalesce((SELECT group_concat(topic, ' ') FROM (SELECT topic FROM paper_topics "
+    "WHERE paper_key = papers.key ORDER BY topic)), '')"
+)
+_AUTHORS_TEXT = (
+    "coalesce((SELECT group_concat(name, '; ') FROM (SELECT a.name FROM paper_authors pa "
+    "JOIN authors a ON a.id = pa.author_id WHERE pa.paper_key = papers.key "
+    "ORDER BY pa.position)), '')"
+)
 
 
 def _create(conn: sqlite3.Connection, name: str, content: str | None = None) -> None:
@@ -44,56 +92,163 @@ def _create(conn: sqlite3.Connection, name: str, content: str | None = None) -> 
     conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({_ALL}, {external}{TOKENIZE_ARG})")
 
 
-def ensure_fts(conn: sqlite3.Connection) -> None:
-    """(Re)create the FTS5 index over papers with its sync triggers, and repopulate it."""
-    register(conn)
-    for name in _OLD_TRIGGERS:
+def _create_triggers(conn: sqlite3.Connection) -> None:
+    for name in TRIGGERS + _OLD:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    ins = f"INSERT INTO papers_fts(rowid, {_ALL}) VALUES (new.rowid, {_values('new.')});"
+    delete = (f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) "
+              f"VALUES ('delete', old.rowid, {_values('old.')});")
+    conn.execute(
+        "CREATE TRIGGER mtlkb_papers_bi BEFORE INSERT ON papers BEGIN "
+        "DELETE FROM papers_fts_replaced; "
+        f"INSERT INTO papers_fts_replaced(rid, {_ALL}) SELECT rowid, {_values('')} FROM papers "
+        "WHERE key = new.key OR arxiv_id = new.arxiv_id OR rowid = new.rowid; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER mtlkb_papers_ai AFTER INSERT ON papers BEGIN "
+        f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) SELECT 'delete', rid, {_ALL} "
+        "FROM papers_fts_replaced r WHERE r.rid = new.rowid "
+        "OR NOT EXISTS (SELECT 1 FROM papers WHERE rowid = r.rid); "
+        f"DELETE FROM papers_fts_replaced; {ins} END"
+    )
+    conn.execute(
+        "CREATE TRIGGER mtlkb_papers_ad AFTER DELETE ON papers BEGIN "
+        f"{delete} DELETE FROM papers_fts_replaced WHERE rid = old.rowid; END"
+    )
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["rowid", *SOURCE_COLUMNS])
+    conn.execute(
+        f"CREATE TRIGGER mtlkb_papers_au AFTER UPDATE ON papers WHEN {changed} BEGIN "
+        f"{delete} {ins} DELETE FROM papers_fts_replaced WHERE rid = old.rowid; END"
+    )
+    note = "INSERT OR IGNORE INTO papers_text_pending(key) VALUES"
+    conn.execute(
+        "CREATE TRIGGER mtlkb_topics_ai AFTER INSERT ON paper_topics WHEN NOT EXISTS ("
+        "SELECT 1 FROM papers WHERE key = new.paper_key AND "
+        "instr(' ' || topics_text || ' ', ' ' || new.topic || ' ')) "
+        f"BEGIN {note} (new.paper_key); END"
+    )
+    conn.execute(f"CREATE TRIGGER mtlkb_topics_ad AFTER DELETE ON paper_topics "
+                 f"BEGIN {note} (old.paper_key); END")
+    conn.execute(f"CREATE TRIGGER mtlkb_topics_au AFTER UPDATE ON paper_topics "
+                 f"BEGIN {note} (old.paper_key); {note} (new.paper_key); END")
+    conn.execute(
+        "CREATE TRIGGER mtlkb_authors_ai AFTER INSERT ON paper_authors WHEN NOT EXISTS ("
+        "SELECT 1 FROM papers p, authors a WHERE p.key = new.paper_key "
+        "AND a.id = new.author_id AND "
+        "instr('; ' || p.authors_text || '; ', '; ' || a.name || '; ')) "
+        f"BEGIN {note} (new.paper_key); END"
+    )
+    conn.execute(f"CREATE TRIGGER mtlkb_authors_ad AFTER DELETE ON paper_authors "
+                 f"BEGIN {note} (old.paper_key); END")
+    conn.execute(f"CREATE TRIGGER mtlkb_authors_au AFTER UPDATE ON paper_authors "
+                 f"BEGIN {note} (old.paper_key); {note} (new.paper_key); END")
+    conn.execute(
+        "CREATE TRIGGER mtlkb_author_name_au AFTER UPDATE OF name ON authors BEGIN "
+        f"{note.replace('VALUES', '')} SELECT paper_key FROM paper_authors "
+        "WHERE author_id = new.id; END"
+    )
+
+
+def ensure_fts(conn: sqlite3.Connection) -> None:
+    """(Re)create the FTS5 index over papers with its triggers, and repopulate it."""
+    for name in TRIGGERS + _OLD:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DROP TABLE IF EXISTS papers_fts_vocab")
     conn.execute("DROP TABLE IF EXISTS papers_fts")
     conn.execute("DROP VIEW IF EXISTS papers_fts_content")
-    blanks = ", ".join("''" for _ in PAIR_COLUMNS)
     conn.execute(
-        f"CREATE VIEW papers_fts_content(rid, {_ALL}) AS "
-        f"SELECT rowid, {', '.join(FTS_COLUMNS)}, {blanks} FROM papers"
+        f"CREATE VIEW papers_fts_content(rid, {_ALL}) AS SELECT rowid, {_values('')} FROM papers"
     )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS papers_fts_replaced(rid INTEGER PRIMARY KEY, {_ALL})")
+    conn.execute("CREATE TABLE IF NOT EXISTS papers_text_pending(key TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM papers_fts_replaced")
     _create(conn, "papers_fts", "papers_fts_content")
-    fill = (
-        f"INSERT INTO papers_fts(rowid, {_ALL}) SELECT rowid, {_values('')} FROM papers "
-        "WHERE rowid BETWEEN ? AND ?"
-    )
-    cur = conn.execute(f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM papers ORDER BY rowid")
-    while rows := cur.fetchmany(500):  # the pairs of 500 papers at a time, then their rows
-        tokenizer().prepare(text for row in rows for text in row[1:])
-        conn.execute(fill, [rows[0][0], rows[-1][0]])
-    # Persistent ranking: title and authors count more than abstract and note text.
+    # Persistent ranking: title, ids and authors count more than abstract and note text.
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('rank', ?)", [RANK])
-    # Merge index segments 8 at a time, not 4: a large import merges each row fewer times
-    # (15 % less FTS work for 20,000 papers), and a search checks a few more segments.
+    # Merge index segments 8 at a time, not 4: a large import merges each row fewer times.
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 8)")
-    delete = (
-        f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) "
-        f"VALUES ('delete', old.rowid, {_values('old.')});"
+    conn.execute("CREATE VIRTUAL TABLE papers_fts_vocab USING fts5vocab(papers_fts, 'row')")
+    _create_triggers(conn)
+    recompute_texts(conn, everything=True)
+    conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+
+
+def recompute_texts(conn: sqlite3.Connection, everything: bool = False) -> int:
+    """Recompute ``topics_text`` and ``authors_text`` of the papers noted in
+    ``papers_text_pending`` (or of all papers) from their links; returns the rows changed."""
+    where = "" if everything else "WHERE key IN (SELECT key FROM papers_text_pending)"
+    cur = conn.execute(
+        f"UPDATE papers SET topics_text = t.topics, authors_text = t.authors FROM ("
+        f"SELECT key AS k, {_TOPICS_TEXT} AS topics, {_AUTHORS_TEXT} AS authors FROM papers "
+        f"{where}) t WHERE papers.key = t.k AND (papers.topics_text IS NOT t.topics "
+        "OR papers.authors_text IS NOT t.authors)"
     )
-    insert = f"INSERT INTO papers_fts(rowid, {_ALL}) VALUES (new.rowid, {_values('new.')});"
-    conn.execute(f"CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN {insert} END")
-    conn.execute(f"CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN {delete} END")
-    # Only a change to an indexed column touches the index (not modified_at, year, ...).
-    conn.execute(
-        f"CREATE TRIGGER papers_au AFTER UPDATE OF {', '.join(FTS_COLUMNS)} ON papers "
-        f"BEGIN {delete} {insert} END"
-    )
+    conn.execute("DELETE FROM papers_text_pending")
+    return cur.rowcount
+
+
+def state(conn: sqlite3.Connection) -> tuple[bool, bool]:
+    """(every trigger is there, some paper's text is pending): one query."""
+    marks = ", ".join("?" * len(TRIGGERS))
+    row = conn.execute(
+        f"SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        f"({marks})), EXISTS (SELECT 1 FROM papers_text_pending)", TRIGGERS
+    ).fetchone()
+    return row[0] == len(TRIGGERS), bool(row[1])
+
+
+def catch_up(conn: sqlite3.Connection) -> None:
+    """Recompute the pending papers' texts (the index follows through the triggers)."""
+    if state(conn)[1]:
+        recompute_texts(conn)
+
+
+def keep_in_step(conn: sqlite3.Connection) -> str | None:
+    """Repair the triggers (and rebuild the index) if a tool dropped any, and catch up the
+    pending texts. One query when all is well. Says what it repaired, if anything.
+    ``conn`` must be writable; runs in its own ``BEGIN IMMEDIATE`` unless in a transaction."""
+    complete, pending = state(conn)
+    if complete and not pending:
+        return None
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        complete, pending = state(conn)
+        done = None
+        if not complete:
+            ensure_fts(conn)
+            done = "the search index's triggers were missing: restored, index rebuilt"
+        elif pending:
+            recompute_texts(conn)
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if own:
+        conn.execute("COMMIT")
+    return done
+
+
+def integrity_check(conn: sqlite3.Connection) -> None:
+    """FTS5's own check of the index against the content (raises when they differ)."""
+    own = not conn.in_transaction
+    try:
+        conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        if own and conn.in_transaction:  # the check writes nothing; free the write lock
+            conn.execute("ROLLBACK")
 
 
 def index_differences(conn: sqlite3.Connection, limit: int = 10) -> list[tuple]:
     """Where ``papers_fts`` differs from an index built afresh from ``papers`` (empty when in
     step): rows of (term, doc, column, offset) found in only one of the two."""
-    register(conn)
-    conn.execute("DROP TABLE IF EXISTS temp.fts_check")
-    conn.execute("DROP TABLE IF EXISTS temp.fts_check_v")
-    conn.execute("DROP TABLE IF EXISTS temp.fts_live_v")
+    own = not conn.in_transaction
+    for name in ("fts_live_v", "fts_check_v", "fts_check"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
     _create(conn, "temp.fts_check")
     conn.execute(
-        f"INSERT INTO temp.fts_check(rowid, {_ALL}) SELECT rowid, {_values('')} FROM papers"
+        f"INSERT INTO temp.fts_check(rowid, {_ALL}) SELECT rid, {_ALL} FROM papers_fts_content"
     )
     for name, schema, table in (("fts_check_v", "temp", "fts_check"),
                                 ("fts_live_v", "main", "papers_fts")):
@@ -111,3 +266,5 @@ def index_differences(conn: sqlite3.Connection, limit: int = 10) -> list[tuple]:
     finally:
         for name in ("fts_live_v", "fts_check_v", "fts_check"):
             conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        if own and conn.in_transaction:
+            conn.execute("COMMIT")  # (temporary tables only)

@@ -233,3 +233,14 @@ def m007_phrase_pairs(db: sqlite_utils.Database) -> None:
     The index itself is rebuilt by :func:`ensure_fts`, which runs after every migration.
     """
     db.execute("DROP TABLE IF EXISTS papers_fts")
+
+
+@migrations()
+def m008_plain_sql_index(db: sqlite_utils.Database) -> None:
+    """A plain FTS5 index that any tool's writes keep in step (triggers in plain SQL, no word
+    pairs, letters folded, prefix indexes, the ids searchable); see :mod:`kb.store.fts`.
+
+    The index itself is rebuilt by :func:`ensure_fts`, which runs after every migration.
+    """
+    db.execute("DROP TABLE IF EXISTS papers_fts_vocab")
+    db.execute("DROP TABLE IF EXISTS papers_fts")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
-from kb.store.fts import RANK
-from kb.store.pairs import pair_phrase
+from kb.store.fts import fold
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -17,94 +15,164 @@ if TYPE_CHECKING:
 # sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
 Connectable = Union[sqlite3.Connection, "sqlite_utils.Database"]
 
-_TOKEN = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[\w]+(?:[-\'.][\w]+)*\*?)', re.UNICODE)
-_OPERATORS = {"AND", "OR", "NOT"}
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+SYNTAX = """\
+Query syntax (titles, abstracts, authors, topics, notes, DOI and arXiv id are searched;
+case, accents and stems do not matter: sogaard finds Søgaard, networks finds network):
+
+  word word     papers with both words (AND is implied)
+  "a phrase"    the words next to each other, in this order
+  multi-task    the phrase "multi task", or multitask (and multitask finds multi-task)
+  pref*         a word starting with pref (any length, down to one letter); "multi ta"*
+                a phrase whose last word starts with ta
+  a OR b        either word; AND binds tighter: a OR b c is a OR (b AND c)
+  -word         papers without the word; so do NOT word and a NOT b (what is excluded is
+                excluded from the whole query; a query of exclusions only matches nothing)
+  a NEAR b      both within 10 words of each other; a NEAR/3 b within 3
+  10.1145/3292500.3330989, arXiv:1705.07115, 1705.07115   a DOI or an arXiv id
+
+Other punctuation is ignored, as is a quote left open. Results are ranked by bm25 (title,
+ids and authors weigh most), exactly: the best matches of every matching paper.
+"""
+
+_TOKEN = re.compile(
+    r'(?P<neg>(?<![\w"])-)?(?:"(?P<phrase>[^"]*)"(?P<pstar>\*)?'
+    r"|(?P<word>\w+(?:[-'./:]\w+)*)(?P<star>\*)?)",
+    re.UNICODE,
+)
+_NEAR = re.compile(r"NEAR(?:/(\d+))?")
+_SPLIT_MIN = 3  # each half of a compound (multitask = multi + task) has this many letters
 
 
 @dataclass
 class _Term:
     words: list[str]
     prefix: bool
-    op: str | None  # the operator written before this term, if any
+    compound: bool = False  # written with hyphens only: multi-task
 
 
-def _terms(text: str) -> list[_Term]:
-    terms: list[_Term] = []
-    pending_op: str | None = None
-    for m in _TOKEN.finditer(text.replace("\x00", "")):
-        if m.group("phrase") is not None:
-            words, prefix = re.findall(r"\w+", m.group("phrase")), False
-        else:
-            word = m.group("word")
-            if word in _OPERATORS:
-                if terms:
-                    pending_op = word
+@dataclass
+class _Unit:  # a term, or terms NEAR each other
+    terms: list[_Term]
+    op: str  # AND / OR before it
+    near: int | None = None
+
+
+@dataclass
+class _Query:
+    units: list[_Unit] = field(default_factory=list)
+    excluded: list[_Term] = field(default_factory=list)
+
+
+def _term(m: re.Match) -> _Term | None:
+    if m.group("phrase") is not None:
+        words = re.findall(r"\w+", m.group("phrase"))
+        return _Term(words, bool(m.group("pstar"))) if words else None
+    word = m.group("word")
+    words = re.findall(r"\w+", word)
+    if len(words) > 1 and words[0].lower() in ("doi", "arxiv") and word[len(words[0])] == ":":
+        words = words[1:]  # doi:10.1/x, arXiv:1705.07115
+    compound = len(words) > 1 and re.fullmatch(r"\w+(?:-\w+)+", word) is not None
+    return _Term(words, bool(m.group("star")), compound)
+
+
+def parse(text: str) -> _Query:
+    q = _Query()
+    op, negate, near = "AND", False, None
+    for m in _TOKEN.finditer(fold(text.replace("\x00", ""))):
+        word = m.group("word")
+        if word is not None and not m.group("neg") and not m.group("star"):
+            if word in ("AND", "OR"):
+                op = word if q.units else "AND"
                 continue
-            words, prefix = re.findall(r"\w+", word), word.endswith("*")
-        if words:
-            terms.append(_Term(words, prefix, pending_op if terms else None))
-            pending_op = None
-    return terms
+            if word == "NOT":
+                negate = True
+                continue
+            nm = _NEAR.fullmatch(word)
+            if nm:
+                if q.units and not negate:
+                    near = int(nm.group(1) or 10)
+                continue
+        term = _term(m)
+        if term is None:
+            continue
+        if negate or m.group("neg"):
+            q.excluded.append(term)
+        elif near is not None and q.units:
+            unit = q.units[-1]
+            unit.terms.append(term)
+            unit.near = near if unit.near is None else max(unit.near, near)
+        else:
+            q.units.append(_Unit([term], op if q.units else "AND"))
+        op, negate, near = "AND", False, None
+    return q
 
 
-def _render(terms: list[_Term], phrases: list[str]) -> str:
-    parts: list[str] = []
-    for term, phrase in zip(terms, phrases, strict=True):
-        if term.op:
-            parts.append(term.op)
-        parts.append(phrase)
-    return " ".join(parts)
-
-
-def _word_phrase(term: _Term) -> str:
+def _phrase(term: _Term) -> str:
     return '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "")
 
 
-def fts_query(text: str) -> str | None:
+def _splits(conn: sqlite3.Connection | None, word: str) -> list[str]:
+    """Phrases ``"a b"`` found in the index for the compound ``word`` = a + b."""
+    if conn is None or term_is_short(word):
+        return []
+    found = []
+    for i in range(_SPLIT_MIN, len(word) - _SPLIT_MIN + 1):
+        phrase = f'"{word[:i]} {word[i:]}"'
+        if conn.execute("SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1",
+                        [phrase]).fetchone():
+            found.append(phrase)
+    return found
+
+
+def term_is_short(word: str) -> bool:
+    return len(word) < 2 * _SPLIT_MIN or not word.isascii() or not word.isalpha()
+
+
+def _render_term(term: _Term, conn: sqlite3.Connection | None, in_near: bool) -> str:
+    phrase = _phrase(term)
+    if in_near or term.prefix:
+        return phrase
+    if term.compound:
+        return f'({phrase} OR "{"".join(term.words)}")'
+    if len(term.words) == 1:
+        alts = _splits(conn, term.words[0].lower())
+        if alts:
+            return "(" + " OR ".join([phrase, *alts]) + ")"
+    return phrase
+
+
+def _render(q: _Query, conn: sqlite3.Connection | None) -> str | None:
+    parts: list[str] = []
+    for unit in q.units:
+        if parts:
+            parts.append(unit.op)
+        if unit.near is not None:
+            inner = " ".join(_render_term(t, conn, True) for t in unit.terms)
+            parts.append(f"NEAR({inner}, {unit.near})")
+        else:
+            parts.append(_render_term(unit.terms[0], conn, False))
+    if not parts:
+        return None
+    query = " ".join(parts)
+    if q.excluded:
+        out = " OR ".join(_render_term(t, conn, False) for t in q.excluded)
+        query = f"({query}) NOT ({out})"
+    return query
+
+
+def fts_query(text: str, conn: sqlite3.Connection | None = None) -> str | None:
     """Translate free text to a safe FTS5 query; ``None`` when nothing searchable is left.
 
-    Words are quoted (so ``-``, ``:``, ``(`` never reach the FTS parser), hyphenated words
-    become phrases (``multi-task`` -> ``"multi task"``), ``word*`` is a prefix search,
-    ``"..."`` a phrase, and upper-case AND / OR / NOT between terms stay operators. An
-    unbalanced quote is ignored.
+    See :data:`SYNTAX`. Words are quoted (so ``-``, ``:``, ``(`` never reach the FTS parser),
+    and only AND / OR / NOT / NEAR written in capitals are operators. With ``conn``, a
+    single word is also looked for as the two words it is made of (``multitask``).
     """
-    terms = _terms(text)
-    return _render(terms, [_word_phrase(t) for t in terms]) or None
+    return _render(parse(text), conn)
 
 
-def pair_query(text: str) -> str | None:
-    """The FTS5 query for ``text`` with every phrase of two or more tokens written as its
-    word pairs (see :mod:`kb.store.pairs`): same matches, same bm25, one short posting list
-    per phrase. ``None`` when there is no such phrase, or one ends in a prefix
-    (``multi-ta*`` has no pair token to stand for it)."""
-    return _pair_query(_terms(text))
+# Kept for callers from before the ranking was exact (no paper is left unranked now).
+RANK_CAP = 0
 
-
-def _pair_query(terms: list[_Term]) -> str | None:
-    phrases: list[str] = []
-    paired = False
-    for term in terms:
-        if len(term.words) == 1 and _ASCII_WORD.fullmatch(term.words[0]):
-            pairs = None  # one token for sure: no need to ask SQLite's tokenizer
-        else:
-            pairs = pair_phrase(" ".join(term.words))
-        if pairs is not None and term.prefix:
-            return None
-        paired = paired or pairs is not None
-        phrases.append(pairs or _word_phrase(term))
-    return _render(terms, phrases) if paired else None
-
-
-# Ranking costs about 1 µs per matching paper; past this many matches only the most recently
-# added ones are ranked, which keeps a broad query ("learning") fast on a 100k-paper store.
-RANK_CAP = 3000
-
-_WEIGHTS = RANK[len("bm25("):-1]
-_SCORED = (
-    f"SELECT rowid, bm25(papers_fts, {_WEIGHTS}) FROM papers_fts WHERE papers_fts MATCH ? "
-    "ORDER BY rowid DESC LIMIT ?"
-)
 _SNIPPET = "snippet(papers_fts, -1, '[', ']', '…', 12)"
 
 
@@ -120,7 +188,7 @@ class Hit:
 @dataclass
 class Results:
     hits: list[Hit]
-    capped: bool  # more than RANK_CAP papers matched: the newest RANK_CAP were ranked
+    capped: bool  # always False: every matching paper is ranked
 
 
 def search(db: Connectable, text: str, limit: int = 50) -> list[Hit]:
@@ -128,80 +196,18 @@ def search(db: Connectable, text: str, limit: int = 50) -> list[Hit]:
     return search_results(db, text, limit).hits
 
 
-def search_results(db: Connectable, text: str, limit: int = 50, cap: int = RANK_CAP) -> Results:
-    """Like :func:`search`, and says whether the ranking was capped (see :data:`RANK_CAP`).
-
-    ``db`` is a ``sqlite3.Connection`` or a sqlite-utils ``Database``.
-    """
-    terms = _terms(text)
-    query = _render(terms, [_word_phrase(t) for t in terms])
+def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None = None
+                   ) -> Results:
+    """Like :func:`search`, as :class:`Results`. ``db`` is a ``sqlite3.Connection`` or a
+    sqlite-utils ``Database``. The top ``limit`` are FTS5's own bm25 top ``limit``."""
+    conn: sqlite3.Connection = getattr(db, "conn", db)
+    query = fts_query(text, conn)
     if not query or limit <= 0:
         return Results([], False)
-    conn: sqlite3.Connection = getattr(db, "conn", db)
-    pairs = _pair_query(terms)
-    if pairs is None:
-        return _ranked_by_fts5(conn, query, limit, cap)
-    # A phrase, matched through its word pairs: one short posting list where the words'
-    # position lists would be walked twice (match, then bm25's IDF). Scored in one pass,
-    # newest first, stopping at the cap; FTS5's sorter would add its own cost.
-    scored = conn.execute(_SCORED, [pairs, cap + 1]).fetchall()
-    capped = len(scored) > cap
-    best = heapq.nsmallest(limit, scored[:cap], key=lambda r: (r[1], -r[0]))
-    if not best:
-        return Results([], capped)
-    details = _details(conn, query, [r[0] for r in best])
-    hits = []
-    for rowid, score in best:
-        key, snip, title, year = details[rowid]
-        hits.append(Hit(key, score, snip, title, year))
-    return Results(hits, capped)
-
-
-def _details(conn: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, tuple]:
-    """Key, snippet, title and year of the papers ``rowids``, which all match ``query``.
-
-    The snippet marks the words of ``query`` (the pairs are not text). Seeking each paper
-    by rowid is cheap for words and phrases; a prefix's merged list would be rebuilt at
-    every seek, so with a prefix the range of rowids is walked once instead.
-    """
-    marks = ",".join("?" * len(rowids))
-    if "*" in query:
-        where, args = f"papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})", [
-            min(rowids), max(rowids), *rowids]
-    else:
-        where, args = f"papers_fts.rowid IN ({marks})", list(rowids)
-    details = {
-        row[0]: row[1:]
-        for row in conn.execute(
-            f"SELECT p.rowid, p.key, {_SNIPPET}, p.title, p.year FROM papers_fts "
-            f"JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ? AND {where}",
-            [query, *args],
-        )
-    }
-    if len(details) < len(rowids):  # not expected: the pairs are the words' own tokens
-        for rowid, key, title, year in conn.execute(
-            f"SELECT rowid, key, title, year FROM papers WHERE rowid IN ({marks})", rowids
-        ):
-            details.setdefault(rowid, (key, "", title, year))
-    return details
-
-
-def _ranked_by_fts5(conn: sqlite3.Connection, query: str, limit: int, cap: int) -> Results:
-    """Rank with FTS5's sorter below the cap's boundary.
-
-    For words and prefixes this beats scoring in Python: finding the boundary stops early
-    for a broad query, and ranking in C is cheaper than fetching every scored row.
-    """
-    row = conn.execute(
-        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rowid DESC "
-        "LIMIT 1 OFFSET ?",
-        [query, cap],
-    ).fetchone()
-    floor = row[0] if row else None
     cur = conn.execute(
         f"SELECT p.key, papers_fts.rank, {_SNIPPET}, p.title, p.year "
         "FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
-        "WHERE papers_fts MATCH ? AND papers_fts.rowid > ? ORDER BY papers_fts.rank LIMIT ?",
-        [query, floor if floor is not None else -1, limit],
+        "WHERE papers_fts MATCH ? ORDER BY papers_fts.rank LIMIT ?",
+        [query, limit],
     )
-    return Results([Hit(*r) for r in cur], floor is not None)
+    return Results([Hit(*r) for r in cur], False)
