@@ -25,6 +25,11 @@ bargaining residual ``max_i |alpha_i (K alpha)_i - 1|`` is still above ``1e-6`` 
 ``max_iter`` Newton steps.  Note that ``||d||^2 = alpha^T K alpha = T`` at the solution
 whatever the gradients' scale.
 
+The authors (and torchjd's port) solve on ``K / ||K||_F`` and apply those weights to
+``G``, which multiplies ``d`` by ``sqrt(||K||_F)`` (norm ``sqrt(T ||K||_F)``); the
+direction is the same, and with the default clipping both updates are the same unit
+vector whenever both norms exceed ``max_norm``.
+
 ``max_norm`` clips the norm of ``d`` (and scales the returned weights), which is what
 the authors' ``NashMTL.backward`` does with ``clip_grad_norm_(shared_parameters,
 max_norm)`` after backpropagating; their default, followed here, is ``max_norm = 1.0``

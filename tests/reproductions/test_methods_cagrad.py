@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from method_checks import CASES, random_jacobians, run_common
 from scipy.optimize import minimize
@@ -114,3 +115,17 @@ def test_scale_invariant_against_authors_solver_at_1e_7_and_1():
             d32, _ = CAGrad(T, c=0.5, warm_start=False).aggregate((1e-7 * G).to(dtype))
             rel = ((d32.double() / 1e-7 - d1).norm(dim=-1) / d1.norm(dim=-1)).max()
             assert rel < 1e-3, (seed, T, float(rel))
+
+
+def test_agrees_with_torchjd_cagrad():
+    """torchjd's CAGrad (cvxpy/Clarabel on the trace-normalised Gramian, no rescaling) is
+    ours with rescale=0."""
+    pytest.importorskip("cvxpy")
+    from torchjd.aggregation import CAGrad as TorchJDCAGrad
+
+    for seed, T, P in CASES:
+        G, _ = random_jacobians(seed, 3, T, P)
+        d, _ = CAGrad(T, c=0.5, rescale=0, warm_start=False).aggregate(G)
+        for b in range(3):
+            ref = TorchJDCAGrad(c=0.5)(G[b])
+            assert float(torch.nn.functional.cosine_similarity(d[b], ref, dim=0)) >= 0.999

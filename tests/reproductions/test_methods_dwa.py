@@ -53,3 +53,18 @@ def test_epoch_average_is_used():
     w = m.weights(torch.tensor([9.0, 9.0]))
     r = torch.tensor([0.5, 1.5])
     torch.testing.assert_close(w, 2 * torch.softmax(r / 2, 0))
+
+
+def test_agrees_with_torchjd_dwa_over_epochs():
+    from torchjd.scalarization import DWA as TorchJDDWA
+
+    from reproductions.methods import DWA as OursDWA
+
+    ref, ours = TorchJDDWA(temperature=2.0), OursDWA(3, temperature=2.0)
+    g = torch.Generator().manual_seed(0)
+    for _epoch in range(4):
+        for _batch in range(3):
+            losses = torch.rand(3, generator=g) + 0.2
+            torch.testing.assert_close(ours.weigh(losses), ref(losses))
+        ours.end_epoch()
+        ref.step()

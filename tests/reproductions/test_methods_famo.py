@@ -104,3 +104,26 @@ def test_slower_task_gains_weight():
         m.after_step(torch.tensor([0.5, 0.95]))
     z = m.task_weights
     assert z[1] > z[0]
+
+
+def test_agrees_with_torchjd_famo_over_steps():
+    """torchjd's FAMO scalarizer (adapted from the authors' code): same objective value and
+    gradient, and the same logits after each update, for the same weight decay."""
+    from torchjd.scalarization import FAMO as TorchJDFAMO
+
+    T = 3
+    ref = TorchJDFAMO(T, lr=0.025, weight_decay=0.01)
+    ours = FAMO(T, gamma=0.01, beta=0.025, max_norm=0.0)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(6):
+        prev = (torch.rand(T, generator=g) + 0.5).requires_grad_()
+        curr = prev.detach() * (torch.rand(T, generator=g) * 0.5 + 0.5)
+        a = ours.weigh(prev)
+        (ga,) = torch.autograd.grad(a, prev)
+        b = ref(prev)
+        (gb,) = torch.autograd.grad(b, prev)
+        torch.testing.assert_close(a, b)
+        torch.testing.assert_close(ga, gb)
+        ours.after_step(curr)
+        ref.update(curr)
+        torch.testing.assert_close(ours.logits.detach(), ref._w.detach())

@@ -41,3 +41,10 @@ def test_many_tasks_do_not_overflow():
     losses = torch.full((200,), 50.0, dtype=torch.float32)  # 50^200 overflows float32
     m = GLS(200)
     assert torch.isfinite(m.weigh(losses)) and torch.isfinite(m.last_weights).all()
+
+
+def test_same_objective_as_torchjd_geometric_mean():
+    from torchjd.scalarization import GeometricMean
+
+    losses = torch.tensor([0.7, 2.0, 0.1, 4.0], dtype=torch.float64)
+    torch.testing.assert_close(GLS(4).weigh(losses), GeometricMean()(losses))

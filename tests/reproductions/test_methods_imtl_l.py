@@ -50,3 +50,14 @@ def test_backward_gives_scale_gradient():
     losses = torch.stack([(w**2).sum(), (w - 1).abs().sum(), w.sum() ** 2])
     m.backward(losses, [w])
     torch.testing.assert_close(m.scales.grad, losses.detach() - 1)  # d/ds (e^s L - s) at 0
+
+
+def test_same_objective_as_torchjd_imtll():
+    from torchjd.scalarization import IMTLL as TorchJDIMTLL
+
+    ref = TorchJDIMTLL(3)
+    ref.log_scale.data = torch.tensor([0.3, -0.5, 1.2])
+    m = IMTLL(3)
+    m.scales.data = ref.log_scale.data.clone()
+    losses = torch.tensor([0.7, 2.0, 0.1])
+    torch.testing.assert_close(m.weigh(losses), ref(losses))

@@ -55,3 +55,15 @@ def test_backward_gives_log_var_gradient():
     m.backward(losses, [w])
     # d/ds_i [exp(-s_i) L_i + s_i] at s = 0 is 1 - L_i
     torch.testing.assert_close(m.parameters()[0].grad, 1 - losses.detach())
+
+
+def test_is_twice_torchjd_uw():
+    """torchjd's UW scalarizer is the paper's regression form, half of ours (same s)."""
+    from torchjd.scalarization import UW
+
+    ref = UW(3)
+    ref.log_var.data = torch.tensor([0.4, -1.0, 2.0])
+    m = UncertaintyWeighting(3)
+    m.log_vars.data = ref.log_var.data.clone()
+    losses = torch.tensor([0.3, 2.0, 5.0])
+    torch.testing.assert_close(m.weigh(losses), 2 * ref(losses))
