@@ -36,5 +36,7 @@ class GLS(Method):
 
     def weigh(self, losses: Tensor) -> Tensor:
         L = losses.clamp_min(torch.finfo(losses.dtype).tiny)
-        self.last_weights = self.weights(losses.detach())
-        return torch.exp(torch.log(L).mean(-1))
+        gm = torch.exp(torch.log(L).mean(-1))
+        g = gm.detach().unsqueeze(-1)
+        self.last_weights = g / (losses.shape[-1] * L.detach())  # = weights(losses)
+        return gm
