@@ -95,6 +95,12 @@ class KB:
             raise KBError(f"{self.config_path}: not valid TOML ({exc})") from None
 
     # -- store ---------------------------------------------------------------------------
+    @property
+    def has_store(self) -> bool:
+        """Whether the store is open or exists on disk (reading a folder without one reads
+        nothing and creates nothing)."""
+        return "conn" in self.__dict__ or self.db_path.is_file()
+
     @cached_property
     def conn(self) -> sqlite3.Connection:
         """A plain ``sqlite3`` connection to the migrated store (created on first use).

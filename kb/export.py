@@ -15,11 +15,10 @@ or ``{"papers": [...], "social": {...}}`` when the store has a social module
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from kb.config import KB
+from kb.files import write_atomic
 from kb.latex import escape
 from kb.models import Author, Paper
 
@@ -162,28 +161,6 @@ def export_text(kb: KB, fmt: str) -> str:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
     papers = list_papers(kb.db, sort="key")
     return to_bibtex(papers) if fmt == "bibtex" else to_json(kb, papers)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def export(kb: KB, fmt: str, output: Path | None = None) -> str | None:

@@ -2,7 +2,7 @@
 
 Papers link to reproductions two ways: automatically, when a reproduction's arXiv id (or DOI)
 matches the paper's, computed at query time so a paper added later is linked too; and
-manually, rows of ``paper_reproductions``.
+manually, rows of ``paper_reproductions`` (SQL in :mod:`kb.store.links`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from kb.config import KB, KBError
-from kb.runs import query_rows, reproduction_summary
+from kb.runs import reproduction_summary
+from kb.store import links
+from kb.store.lookup import resolve_key
 from reproductions import registry
-
-
-def _paper_row(kb: KB, paper_key: str) -> dict[str, Any] | None:
-    rows = query_rows(kb, "SELECT key, arxiv_id, doi, title FROM papers WHERE key = ?", [paper_key])
-    return rows[0] if rows else None
 
 
 def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
@@ -25,21 +22,20 @@ def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
     Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
     last_verdict, latest_run (summary).
     """
+    if not kb.has_store:
+        return []
     found: dict[str, str] = {}
-    paper = _paper_row(kb, paper_key)
+    paper = links.paper_ids(kb.conn, paper_key)
     if paper is not None:
         for r in registry.REPRODUCTIONS:
-            if paper.get("arxiv_id") and registry.strip_version(paper["arxiv_id"]) in r.arxiv_ids:
+            if paper["arxiv_id"] and registry.strip_version(paper["arxiv_id"]) in r.arxiv_ids:
                 found.setdefault(r.id, "arxiv")
-            elif paper.get("doi") and r.doi and paper["doi"].lower() == r.doi.lower():
+            elif paper["doi"] and r.doi and paper["doi"].lower() == r.doi.lower():
                 found.setdefault(r.id, "doi")
             elif paper_key in r.paper_keys:
                 found.setdefault(r.id, "registry")
-    for row in query_rows(
-        kb, "SELECT reproduction, source FROM paper_reproductions WHERE paper_key = ? "
-        "ORDER BY reproduction", [paper_key],
-    ):
-        found.setdefault(row["reproduction"], row["source"] or "manual")
+    for repro_id, source in links.manual_links(kb.conn, paper_key):
+        found.setdefault(repro_id, source)
     out = []
     for repro_id, source in found.items():
         try:
@@ -55,48 +51,25 @@ def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
 def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
     """The papers in the KB a reproduction is linked to (automatic and manual)."""
     repro = registry.get(repro_id)
+    if not kb.has_store:
+        return []
     found: dict[str, dict[str, Any]] = {}
-    if repro.arxiv_ids:
-        marks = ",".join("?" * len(repro.arxiv_ids))
-        for row in query_rows(
-            kb, f"SELECT key, title, arxiv_id FROM papers WHERE arxiv_id IN ({marks})",
-            list(repro.arxiv_ids),
-        ):
-            found.setdefault(row["key"], {**row, "source": "arxiv"})
-    if repro.doi:
-        for row in query_rows(kb, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?",
-                         [repro.doi.lower()]):
-            found.setdefault(row["key"], {**row, "source": "doi"})
-    sql = ("SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
-           "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?")
-    for row in query_rows(kb, sql, [repro_id]):
+    for row in links.papers_by_ids(kb.conn, list(repro.arxiv_ids), repro.doi):
+        found.setdefault(row["key"], row)
+    for row in links.papers_linked_by_hand(kb.conn, repro_id):
         found.setdefault(row["key"], row)
     return sorted(found.values(), key=lambda r: r["key"])
 
 
 def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[str, Any]:
     """Link a paper (key, arXiv id or DOI) to a reproduction by hand."""
-    from kb.store.papers import resolve_key
-
     try:
         registry.get(repro_id)
     except registry.UnknownReproduction as exc:
         raise KBError(str(exc)) from None
-    has_store = "db" in kb.__dict__ or kb.db_path.is_file()
-    key = resolve_key(kb.db, paper_ref) if has_store else None
+    key = resolve_key(kb.conn, paper_ref) if kb.has_store else None
     if key is None:
         raise KBError(f"no paper {paper_ref!r} in the knowledge base")
     with kb.write() as db:
-        db["paper_reproductions"].insert(
-            {"paper_key": key, "reproduction": repro_id, "source": source}, replace=True
-        )
+        links.add_link(db, key, repro_id, source)
     return {"paper_key": key, "reproduction": repro_id, "source": source}
-
-
-def unlink(kb: KB, paper_key: str, repro_id: str) -> bool:
-    with kb.write() as db:
-        cur = db.conn.execute(
-            "DELETE FROM paper_reproductions WHERE paper_key = ? AND reproduction = ?",
-            [paper_key, repro_id],
-        )
-    return cur.rowcount > 0

@@ -5,36 +5,23 @@ This module never imports torch at import time: :func:`execute_run` imports the 
 
 from __future__ import annotations
 
-import os
 import signal
-import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.config import KB, KBError
+from kb.files import write_atomic
+from kb.models.run import Run
 from kb.runs import finish_run, get_run, start_run
 from reproductions import registry
+from reproductions.spec import Reproduction
 
 if TYPE_CHECKING:
     from reproductions.runner import Progress
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -56,15 +43,15 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def execute_run(
     kb: KB,
-    repro_id: str,
+    repro: Reproduction | str,
     *,
     scale: str = "smoke",
     seed: int = 0,
     device: str = "auto",
     progress: Progress | None = None,
     overrides: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Run one reproduction and record it; returns the run row (decoded).
+) -> Run:
+    """Run one reproduction (a registry entry, or its id) and record it; returns the run.
 
     Ctrl-C (or SIGTERM) marks the run ``interrupted`` and re-raises KeyboardInterrupt; a crash
     marks it ``failed``; both keep the traceback in the ``error`` column and in
@@ -72,7 +59,12 @@ def execute_run(
     """
     from reproductions import runner
 
-    registry.get(repro_id)
+    if isinstance(repro, str):
+        try:
+            repro = registry.get(repro)
+        except registry.UnknownReproduction as exc:
+            raise KBError(str(exc)) from None
+    repro_id = repro.id
     try:
         dev = runner.select_device(device)
     except runner.DeviceError as exc:
@@ -98,7 +90,7 @@ def execute_run(
         tb = traceback.format_exc()
         artifacts = []
         try:
-            _write_text_atomic(out_dir / "traceback.txt", tb)
+            write_atomic(out_dir / "traceback.txt", tb, fsync=False)
             artifacts.append(kb.rel(out_dir / "traceback.txt"))
         except OSError:
             pass

@@ -10,7 +10,8 @@ import pytest
 
 from kb import bib_import
 from kb.config import KB
-from kb.export import export, generate_bibtex, paper_bibtex, paper_json, write_atomic
+from kb.export import export, generate_bibtex, paper_bibtex, paper_json
+from kb.files import write_atomic
 from kb.init import init_kb
 from kb.models import Author, Paper
 from kb.sources.bibtex_source import parse_bibtex

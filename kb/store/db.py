@@ -33,6 +33,8 @@ def writable(path: Path | str) -> bool:
 
     p = Path(path)
     folder = p.parent if str(p.parent) else Path(".")
+    while not folder.exists() and folder.parent != folder:  # a KB folder made on first use
+        folder = folder.parent
     return os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK))
 
 

@@ -1,0 +1,101 @@
+"""A reproduction run: one shape for stored runs (``runs`` table) and committed reference runs
+(``reproductions/reference/*.json``), and the rule deciding which run's verdict stands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
+from kb.models.base import Record
+from reproductions.spec import overall_verdict
+
+Status = Literal["running", "done", "failed", "interrupted"]
+STATUSES: tuple[str, ...] = ("running", "done", "failed", "interrupted")
+# Columns stored as JSON text.
+JSON_FIELDS = ("config", "metrics", "verdicts", "artifacts", "versions")
+
+
+class Run(Record):
+    """One run of a reproduction (status ``running`` -> ``done`` | ``failed`` |
+    ``interrupted``); ``verdicts`` are :class:`reproductions.spec.Verdict` dumps."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    reproduction: str
+    status: Status = "done"
+    device: str | None = None
+    device_name: str | None = None
+    seed: int | None = None
+    scale: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    verdicts: list[dict[str, Any]] = Field(default_factory=list)
+    artifacts: list[str] = Field(default_factory=list)
+    started_at: str | None = None
+    finished_at: str | None = None
+    wall_s: float | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    git_commit: str | None = None
+    error: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    reference: bool = False
+    notes: list[str] = Field(default_factory=list)  # reference runs: how they were made
+
+    @field_validator(*JSON_FIELDS, mode="before")
+    @classmethod
+    def _json_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A stored JSON column arrives as text; NULL means empty."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return value
+        if value is None:
+            return [] if info.field_name in ("verdicts", "artifacts") else {}
+        return value
+
+    @property
+    def verdict(self) -> str | None:
+        """``'passed'`` / ``'failed'`` over its verdicts for a finished run, else None."""
+        return overall_verdict(self.verdicts) if self.status == "done" else None
+
+    def row(self) -> dict[str, Any]:
+        """The ``runs`` row: JSON columns encoded, ``reference`` as 0/1, no ``notes``."""
+        out = self.model_dump(exclude={"notes"})
+        for name in JSON_FIELDS:
+            out[name] = json.dumps(out[name], sort_keys=True, default=str)
+        out["reference"] = int(self.reference)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """The short form printed beside a reproduction (``latest_run``)."""
+        return {
+            "run_id": self.id, "status": self.status, "scale": self.scale, "seed": self.seed,
+            "device": self.device, "started_at": self.started_at, "wall_s": self.wall_s,
+            "verdict": self.verdict, "reference": self.reference,
+        }
+
+    def public_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``repro run --json`` and of the runs in ``repro show --json``."""
+        return {
+            "run_id": self.id, "reproduction": self.reproduction, "status": self.status,
+            "device": self.device, "device_name": self.device_name, "scale": self.scale,
+            "seed": self.seed, "metrics": self.metrics, "verdicts": self.verdicts,
+            "verdict": self.verdict, "artifacts": self.artifacts, "config": self.config,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+            "wall_s": self.wall_s, "git_commit": self.git_commit, "versions": self.versions,
+            "error": self.error, "reference": self.reference,
+        }
+
+
+def deciding_run(runs: list[Run]) -> Run | None:
+    """The run whose verdict stands, of ``runs`` newest first: the newest finished
+    full-scale run with verdicts, else the newest finished run at any scale (a smoke run's
+    verdicts are sanity checks). The one rule: the CLI, the core and the site call it."""
+    done = [r for r in runs if r.status == "done" and r.verdicts]
+    full = [r for r in done if r.scale == "full"]
+    return (full or done or [None])[0]
