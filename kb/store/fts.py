@@ -45,7 +45,6 @@ FOLD = {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "�
         "ß": "ss", "ẞ": "ss", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th",
         "ı": "i"}
 FOLD_TABLE = str.maketrans(FOLD)
-_FOLD_GLOB = "*[" + "".join(FOLD) + "]*"
 
 TRIGGERS = (
     "mtlkb_papers_bi", "mtlkb_papers_ai", "mtlkb_papers_ad", "mtlkb_papers_au",
@@ -64,8 +63,9 @@ def _fold_sql(expr: str) -> str:
     out = expr
     for a, b in FOLD.items():
         out = f"replace({out}, '{a}', '{b}')"
-    # one GLOB pass over text with none of them (nearly all text) instead of 17 replaces
-    return f"CASE WHEN {expr} GLOB '{_FOLD_GLOB}' THEN {out} ELSE {expr} END"
+    # ASCII text (nearly all of it) skips the 17 replaces: its UTF-8 has a byte a character
+    # (two length counts in C, ~20x cheaper than a GLOB for the letters themselves)
+    return f"CASE WHEN length(CAST({expr} AS BLOB)) = length({expr}) THEN {expr} ELSE {out} END"
 
 
 def _values(prefix: str) -> str:
