@@ -1,17 +1,21 @@
 """A paper's social record: vote, saved, collections (named, many to many) and reviews.
 
 All of it lives in the store (tables ``paper_social``, ``collections``,
-``collection_papers``, ``reviews``), appears in ``show --json`` through
-:func:`social_record`, and round-trips through the JSON export via :func:`export_social` /
-:func:`import_social`.
+``collection_papers``, ``reviews``; SQL in :mod:`kb.store.social`, records in
+:mod:`kb.models.social`), appears in ``show --json`` through :func:`social_record`, and
+round-trips through the JSON export via :func:`export_social` / :func:`import_social`.
+This module checks input and keeps the JSON shapes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kb.clock import now_iso
 from kb.config import KB, KBError
-from kb.store.papers import now_iso, resolve_key
+from kb.models.social import Collection, PaperSocial, Review, SocialRecord
+from kb.store import social as store
+from kb.store.lookup import all_keys, resolve_key
 
 VOTES = {"up": 1, "down": -1, "none": 0, "+1": 1, "-1": -1, "0": 0, "1": 1, "clear": 0}
 REVIEW_FIELDS = ("strength", "concern", "question")
@@ -19,7 +23,7 @@ MAX_TEXT = 20_000
 
 
 def _key(kb: KB, ref: str) -> str:
-    key = resolve_key(kb.db, ref)
+    key = resolve_key(kb.conn, ref) if kb.has_store else None
     if key is None:
         raise KBError(f"no paper {ref!r} in {kb.root}")
     return key
@@ -54,20 +58,12 @@ def parse_vote(value: str | int) -> int:
 
 
 # -- votes and saves ---------------------------------------------------------------------
-def _ensure_row(db, key: str) -> None:
-    db.conn.execute("INSERT OR IGNORE INTO paper_social (paper_key) VALUES (?)", [key])
-
-
 def set_vote(kb: KB, ref: str, vote: str | int) -> tuple[str, int]:
     """Vote on a paper (up 1, down -1, none 0); returns ``(key, vote)``."""
     value = parse_vote(vote)
     with kb.write() as db:
         key = _key(kb, ref)
-        _ensure_row(db, key)
-        db.conn.execute(
-            "UPDATE paper_social SET vote = ?, voted_at = ? WHERE paper_key = ?",
-            [value, now_iso() if value else None, key],
-        )
+        store.set_vote(db, key, value, now_iso() if value else None)
     return key, value
 
 
@@ -75,18 +71,13 @@ def set_saved(kb: KB, ref: str, saved: bool = True) -> tuple[str, bool]:
     """Save (or unsave) a paper; returns ``(key, saved)``."""
     with kb.write() as db:
         key = _key(kb, ref)
-        _ensure_row(db, key)
-        db.conn.execute(
-            "UPDATE paper_social SET saved = ?, saved_at = CASE WHEN ? THEN "
-            "COALESCE(CASE WHEN saved = 1 THEN saved_at END, ?) END WHERE paper_key = ?",
-            [int(saved), int(saved), now_iso(), key],
-        )
+        store.set_saved(db, key, saved, now_iso())
     return key, saved
 
 
 def saved_papers(kb: KB) -> list[str]:
-    return [r[0] for r in kb.db.conn.execute(
-        "SELECT paper_key FROM paper_social WHERE saved = 1 ORDER BY saved_at, paper_key")]
+    """The keys of the saved papers, first saved first."""
+    return store.saved_keys(kb.conn) if kb.has_store else []
 
 
 # -- collections -------------------------------------------------------------------------
@@ -94,77 +85,47 @@ def collection_add(kb: KB, name: str, refs: list[str], description: str | None =
                    ) -> list[str]:
     """Add papers to collection ``name`` (created if needed); returns the keys newly added."""
     name = clean_name(name)
-    added = []
     with kb.write() as db:
         keys = [_key(kb, r) for r in refs]
         stamp = now_iso()
-        db.conn.execute(
-            "INSERT OR IGNORE INTO collections (name, created_at, description) VALUES (?, ?, ?)",
-            [name, stamp, description],
-        )
-        if description is not None:
-            db.conn.execute("UPDATE collections SET description = ? WHERE name = ?",
-                            [description, name])
-        for key in dict.fromkeys(keys):
-            cur = db.conn.execute(
-                "INSERT OR IGNORE INTO collection_papers (collection, paper_key, added_at) "
-                "VALUES (?, ?, ?)", [name, key, stamp])
-            if cur.rowcount:
-                added.append(key)
-    return added
+        store.create_collection(db, name, stamp, description)
+        return [key for key in dict.fromkeys(keys)
+                if store.add_to_collection(db, name, key, stamp)]
+
+
+def _existing(kb: KB, name: str) -> str:
+    name = clean_name(name)
+    if not kb.has_store or not store.collection_exists(kb.conn, name):
+        raise KBError(f"no collection {name!r}")
+    return name
 
 
 def collection_remove(kb: KB, name: str, refs: list[str]) -> list[str]:
     """Remove papers from a collection; returns the keys that were in it."""
-    name = clean_name(name)
-    removed = []
     with kb.write() as db:
-        if not _collection_exists(kb, name):
-            raise KBError(f"no collection {name!r}")
-        for key in dict.fromkeys(_key(kb, r) for r in refs):
-            cur = db.conn.execute(
-                "DELETE FROM collection_papers WHERE collection = ? AND paper_key = ?",
-                [name, key])
-            if cur.rowcount:
-                removed.append(key)
-    return removed
+        name = _existing(kb, name)
+        return [key for key in dict.fromkeys(_key(kb, r) for r in refs)
+                if store.remove_from_collection(db, name, key)]
 
 
 def delete_collection(kb: KB, name: str) -> int:
     """Delete a collection (not its papers); returns how many papers it held."""
-    name = clean_name(name)
     with kb.write() as db:
-        if not _collection_exists(kb, name):
-            raise KBError(f"no collection {name!r}")
-        n = db.conn.execute("SELECT count(*) FROM collection_papers WHERE collection = ?",
-                            [name]).fetchone()[0]
-        db.conn.execute("DELETE FROM collection_papers WHERE collection = ?", [name])
-        db.conn.execute("DELETE FROM collections WHERE name = ?", [name])
-    return n
+        return store.delete_collection(db, _existing(kb, name))
 
 
-def _collection_exists(kb: KB, name: str) -> bool:
-    return kb.db.conn.execute("SELECT 1 FROM collections WHERE name = ?", [name]).fetchone() \
-        is not None
+def collections(kb: KB) -> list[Collection]:
+    """Every collection with its papers' keys, by name."""
+    return store.collections(kb.conn) if kb.has_store else []
 
 
 def list_collections(kb: KB) -> list[dict[str, Any]]:
-    return [
-        {"name": n, "created_at": c, "description": d, "papers": count}
-        for n, c, d, count in kb.db.conn.execute(
-            "SELECT c.name, c.created_at, c.description, count(cp.paper_key) FROM collections c "
-            "LEFT JOIN collection_papers cp ON cp.collection = c.name "
-            "GROUP BY c.name ORDER BY c.name COLLATE NOCASE, c.name")
-    ]
+    """``collection list --json``: name, created_at, description, papers (a count)."""
+    return [c.summary() for c in collections(kb)]
 
 
 def collection_keys(kb: KB, name: str) -> list[str]:
-    name = clean_name(name)
-    if not _collection_exists(kb, name):
-        raise KBError(f"no collection {name!r}")
-    return [r[0] for r in kb.db.conn.execute(
-        "SELECT paper_key FROM collection_papers WHERE collection = ? "
-        "ORDER BY added_at, paper_key", [name])]
+    return store.collection_keys(kb.conn, _existing(kb, name))
 
 
 # -- reviews -----------------------------------------------------------------------------
@@ -176,72 +137,41 @@ def add_review(kb: KB, ref: str, strength: str | None = None, concern: str | Non
     if not any(values.values()):
         raise KBError("a review needs a --strength, a --concern or a --question")
     with kb.write() as db:
-        key = _key(kb, ref)
-        stamp = created_at or now_iso()
-        cur = db.conn.execute(
-            "INSERT INTO reviews (paper_key, strength, concern, question, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [key, values["strength"], values["concern"], values["question"], stamp])
-        rid = cur.lastrowid
-    return {"id": rid, "key": key, **values, "created_at": stamp}
+        review = store.add_review(db, _key(kb, ref), **values,
+                                  created_at=created_at or now_iso())
+    return review.public_dict(with_key=True)
 
 
 def reviews_for(kb: KB, key: str) -> list[dict[str, Any]]:
-    return [
-        {"id": i, "strength": s, "concern": c, "question": q, "created_at": t}
-        for i, s, c, q, t in kb.db.conn.execute(
-            "SELECT id, strength, concern, question, created_at FROM reviews "
-            "WHERE paper_key = ? ORDER BY created_at, id", [key])
-    ]
-
-
-def delete_review(kb: KB, review_id: int) -> bool:
-    with kb.write() as db:
-        return db.conn.execute("DELETE FROM reviews WHERE id = ?", [review_id]).rowcount > 0
+    return [r.public_dict() for r in store.reviews_of(kb.conn, key)]
 
 
 # -- the record --------------------------------------------------------------------------
+def record(kb: KB, key: str) -> SocialRecord:
+    """A paper's social record (typed)."""
+    return store.social_record(kb.conn, key) if kb.has_store else SocialRecord()
+
+
 def social_record(kb: KB, key: str) -> dict[str, Any]:
     """``{vote: -1|0|1, saved: bool, collections: [names], reviews: [...]}`` of a paper."""
-    conn = kb.db.conn
-    row = conn.execute("SELECT vote, saved FROM paper_social WHERE paper_key = ?",
-                       [key]).fetchone()
-    return {
-        "vote": int(row[0]) if row else 0,
-        "saved": bool(row[1]) if row else False,
-        "collections": [r[0] for r in conn.execute(
-            "SELECT collection FROM collection_papers WHERE paper_key = ? "
-            "ORDER BY collection COLLATE NOCASE, collection", [key])],
-        "reviews": reviews_for(kb, key),
-    }
+    return record(kb, key).public_dict()
 
 
 # -- export / import ---------------------------------------------------------------------
 def export_social(kb: KB) -> dict[str, Any]:
     """Everything social in the store, as plain JSON-able data (see :func:`import_social`)."""
-    conn = kb.db.conn
-    papers = [
-        {"key": k, "vote": v, "saved": bool(s), "voted_at": va, "saved_at": sa}
-        for k, v, s, va, sa in conn.execute(
-            "SELECT paper_key, vote, saved, voted_at, saved_at FROM paper_social "
-            "WHERE vote != 0 OR saved != 0 ORDER BY paper_key")
-    ]
-    collections = []
-    for name, created, desc in conn.execute(
-            "SELECT name, created_at, description FROM collections ORDER BY name"):
-        collections.append({
-            "name": name, "created_at": created, "description": desc,
-            "papers": [{"key": k, "added_at": a} for k, a in conn.execute(
-                "SELECT paper_key, added_at FROM collection_papers WHERE collection = ? "
-                "ORDER BY added_at, paper_key", [name])],
-        })
-    reviews = [
-        {"id": i, "key": k, "strength": s, "concern": c, "question": q, "created_at": t}
-        for i, k, s, c, q, t in conn.execute(
-            "SELECT id, paper_key, strength, concern, question, created_at FROM reviews "
-            "ORDER BY id")
-    ]
-    return {"version": 1, "papers": papers, "collections": collections, "reviews": reviews}
+    conn = kb.conn
+    return {
+        "version": 1,
+        "papers": [p.model_dump() for p in store.paper_socials(conn)],
+        "collections": [
+            {"name": c.name, "created_at": c.created_at, "description": c.description,
+             "papers": [{"key": k, "added_at": a} for k, a in store.collection_members(conn,
+                                                                                     c.name)]}
+            for c in store.collections(conn, order="binary")
+        ],
+        "reviews": [r.public_dict(with_key=True) for r in store.all_reviews(conn)],
+    }
 
 
 def _list(data: dict, field: str) -> list[dict]:
@@ -261,8 +191,7 @@ def import_social(kb: KB, data: dict[str, Any]) -> dict[str, int]:
     counts = {"votes": 0, "saved": 0, "collections": 0, "collection_papers": 0, "reviews": 0,
               "skipped": 0}
     with kb.write() as db:
-        conn = db.conn
-        keys = {r[0] for r in conn.execute("SELECT key FROM papers")}
+        keys = all_keys(db)
         for item in _list(data, "papers"):
             key = item.get("key")
             if key not in keys:
@@ -273,11 +202,9 @@ def import_social(kb: KB, data: dict[str, Any]) -> dict[str, int]:
             except KBError:
                 vote = 0
             saved = bool(item.get("saved"))
-            _ensure_row(db, key)
-            conn.execute(
-                "UPDATE paper_social SET vote = ?, saved = ?, voted_at = ?, saved_at = ? "
-                "WHERE paper_key = ?",
-                [vote, int(saved), _str(item.get("voted_at")), _str(item.get("saved_at")), key])
+            store.put_paper_social(db, PaperSocial(
+                key=key, vote=vote, saved=saved, voted_at=_str(item.get("voted_at")),
+                saved_at=_str(item.get("saved_at"))))
             counts["votes"] += bool(vote)
             counts["saved"] += saved
         for coll in _list(data, "collections"):
@@ -286,11 +213,9 @@ def import_social(kb: KB, data: dict[str, Any]) -> dict[str, int]:
             except KBError:
                 counts["skipped"] += 1
                 continue
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO collections (name, created_at, description) "
-                "VALUES (?, ?, ?)",
-                [name, _str(coll.get("created_at")) or now_iso(), _str(coll.get("description"))])
-            counts["collections"] += cur.rowcount > 0
+            counts["collections"] += store.create_collection(
+                db, name, _str(coll.get("created_at")) or now_iso(),
+                _str(coll.get("description")), keep_description=True)
             members = coll.get("papers") or []
             for member in members if isinstance(members, list) else []:
                 key = member.get("key") if isinstance(member, dict) else member
@@ -298,10 +223,8 @@ def import_social(kb: KB, data: dict[str, Any]) -> dict[str, int]:
                     counts["skipped"] += 1
                     continue
                 added = (member.get("added_at") if isinstance(member, dict) else None)
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO collection_papers (collection, paper_key, added_at) "
-                    "VALUES (?, ?, ?)", [name, key, _str(added) or now_iso()])
-                counts["collection_papers"] += cur.rowcount > 0
+                counts["collection_papers"] += store.add_to_collection(
+                    db, name, key, _str(added) or now_iso())
         # Reviews carry no stable id across KBs: a review is its paper, text and date. The
         # target ends up with as many copies of each as the export holds (idempotent, and
         # two identical reviews written in the same second both survive).
@@ -316,14 +239,9 @@ def import_social(kb: KB, data: dict[str, Any]) -> dict[str, int]:
             wanted[sig] = wanted.get(sig, 0) + 1
         for sig, n in wanted.items():
             key, created, *vals = sig
-            have = conn.execute(
-                "SELECT count(*) FROM reviews WHERE paper_key = ? AND created_at = ? "
-                "AND strength IS ? AND concern IS ? AND question IS ?",
-                [key, created, *vals]).fetchone()[0]
+            have = store.count_reviews(db, key, created, *vals)
             for _ in range(n - have):
-                conn.execute(
-                    "INSERT INTO reviews (paper_key, strength, concern, question, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)", [key, *vals, created])
+                store.add_review(db, key, *vals, created_at=created)
                 counts["reviews"] += 1
     return counts
 
@@ -332,3 +250,11 @@ def _str(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+__all__ = [
+    "Collection", "Review", "SocialRecord", "add_review", "clean_name", "collection_add",
+    "collection_keys", "collection_remove", "collections", "delete_collection",
+    "export_social", "import_social", "list_collections", "parse_vote", "record",
+    "reviews_for", "saved_papers", "set_saved", "set_vote", "social_record",
+]
