@@ -147,18 +147,6 @@ def test_status_filters_and_future(tmp_kb):
     assert json.loads(row[0])[0]["ref"] == "1705.07115"
 
 
-def test_link_future(tmp_kb):
-    from kb.notes.status import link_future
-
-    _setup(tmp_kb)
-    path = tmp_kb.notes_dir / "ruder2017overview.md"
-    path.write_bytes((FIXTURES / "answered.md").read_bytes())
-    _sync(tmp_kb)
-    out = link_future(tmp_kb, "ruder2017overview", path.read_text(), lambda k: f"../{k}/")
-    assert "- [yu2020gradient](../yu2020gradient/)" in out
-    assert "[[chen2018gradnorm]]" in out  # not in the KB: left as written
-
-
 def test_a_sync_with_no_change_reads_through_the_plain_connection(tmp_kb):
     from kb.config import KB
 

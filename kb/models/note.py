@@ -41,3 +41,13 @@ class NoteStatus(Record):
     @property
     def read(self) -> bool:
         return bool(self.read_on)
+
+    def public_dict(self) -> dict[str, Any]:
+        """``show --json``'s ``note``."""
+        return {
+            "key": self.key, "path": self.path, "title": self.title, "read": self.read,
+            "answered": self.answered, "questions": self.questions, "read_on": self.read_on,
+            "minutes": self.minutes, "topics": self.topics,
+            "future": [{"kind": f.kind, "ref": f.ref, "key": f.key} for f in self.future],
+            "warnings": [{"line": w.line, "message": w.message} for w in self.warnings],
+        }

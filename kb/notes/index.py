@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from kb.config import KB
 from kb.keys import is_safe_key
+from kb.store import note_index
+from kb.store.lookup import existing_keys
 
 if TYPE_CHECKING:
     from kb.notes.parse import ParsedNote, TemplateSpec
@@ -157,12 +159,7 @@ def sync_notes(kb: KB, *, err: TextIO | None = None, quiet: bool = False) -> Non
 def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
     conn = kb.conn
     files = note_files(kb)
-    rows = {
-        r[0]: r[1:]
-        for r in conn.execute(
-            "SELECT paper_key, mtime_ns, size, template, path, warnings FROM notes"
-        )
-    }
+    rows = note_index.indexed(conn)
     template = fingerprint = None
     if files:
         from kb.notes.render import load_template
@@ -179,12 +176,7 @@ def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
         or rows[k][3] != st.path
     ]
     if candidates:
-        known: set[str] = set()
-        for i in range(0, len(candidates), 900):
-            chunk = candidates[i: i + 900]
-            marks = ",".join("?" * len(chunk))
-            known.update(r[0] for r in conn.execute(
-                f"SELECT key FROM papers WHERE key IN ({marks})", chunk))
+        known = existing_keys(conn, candidates)
         candidates = [k for k in candidates if k in known]
     gone = [k for k in rows if k not in files]
     if not candidates and not gone:
@@ -197,24 +189,7 @@ def _sync(kb: KB, err: TextIO, quiet: bool) -> None:
         note, mtime_ns, size = read_note(kb, key, spec)
         parsed.append((note_row(key, st.path, note, mtime_ns, size, fingerprint), note.text))
     with kb.write():
-        for key in gone:
-            conn.execute("DELETE FROM notes WHERE paper_key = ?", [key])
-            conn.execute(
-                "UPDATE papers SET note_text = '' WHERE key = ? AND note_text != ''", [key]
-            )
-        for row, text in parsed:
-            if conn.execute("SELECT 1 FROM papers WHERE key = ?", [row["paper_key"]]).fetchone()\
-                    is None:
-                continue
-            cols = ", ".join(row)
-            conn.execute(
-                f"INSERT OR REPLACE INTO notes ({cols}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
-            conn.execute(
-                "UPDATE papers SET note_text = ? WHERE key = ? AND note_text IS NOT ?",
-                [text, row["paper_key"], text],
-            )
+        note_index.put_note_rows(conn, gone, parsed)
     for row, _ in parsed:
         rows[row["paper_key"]] = (row["mtime_ns"], row["size"], row["template"], row["path"],
                                   row["warnings"])
