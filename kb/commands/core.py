@@ -80,10 +80,13 @@ def register(app: typer.Typer) -> None:
             return
         _print_record(record)
 
-    @app.command()
+    from kb.store.search import SYNTAX
+
+    @app.command(epilog=SYNTAX)
     def search(
         ctx: typer.Context,
-        query: list[str] = typer.Argument(..., help="Words; \"phrases\"; prefix*; AND/OR/NOT."),
+        query: list[str] = typer.Argument(
+            ..., help="Words, \"phrases\", prefix*, -word, AND/OR/NOT/NEAR (syntax below)."),
         limit: int = typer.Option(20, "--limit", "-n", min=1),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:

@@ -28,7 +28,10 @@ and FTS5's own ``integrity-check`` holds):
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (the CLI imports this module for search's help text: nothing heavy)
+    import sqlite3
 
 # Indexed columns of the content view, in FTS column order, and the bm25 weight of each.
 FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "ids"]

@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb.store.fts import fold
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import sqlite_utils
 
-# sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
-Connectable = Union[sqlite3.Connection, "sqlite_utils.Database"]
+    # sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
+    Connectable = sqlite3.Connection | sqlite_utils.Database
 
 SYNTAX = """\
-Query syntax (titles, abstracts, authors, topics, notes, DOI and arXiv id are searched;
-case, accents and stems do not matter: sogaard finds Søgaard, networks finds network):
+Query syntax. Searched: title, abstract, authors, topics, notes, DOI, arXiv
+id. Case, accents and word endings do not matter (sogaard finds Søgaard).
 
-  word word     papers with both words (AND is implied)
-  "a phrase"    the words next to each other, in this order
-  multi-task    the phrase "multi task", or multitask (and multitask finds multi-task)
-  pref*         a word starting with pref (any length, down to one letter); "multi ta"*
-                a phrase whose last word starts with ta
-  a OR b        either word; AND binds tighter: a OR b c is a OR (b AND c)
-  -word         papers without the word; so do NOT word and a NOT b (what is excluded is
-                excluded from the whole query; a query of exclusions only matches nothing)
-  a NEAR b      both within 10 words of each other; a NEAR/3 b within 3
-  10.1145/3292500.3330989, arXiv:1705.07115, 1705.07115   a DOI or an arXiv id
+  word word      both words (AND is implied)
+  "a phrase"     the words next to each other, in this order
+  multi-task     the phrase "multi task" or multitask (and back)
+  pref*          a word starting with pref, down to one letter: t*
+  "multi ta"*    a phrase whose last word starts with ta
+  a OR b         either; AND binds tighter: a OR b c = a OR (b AND c)
+  -word          without the word; so does NOT word, and a NOT b
+                 (exclusions apply to the whole query; a query of
+                 exclusions only matches nothing)
+  a NEAR b       both within 10 words; a NEAR/3 b: within 3
+  10.1145/3292500.3330989, doi:..., arXiv:1705.07115   a DOI, an arXiv id
 
-Other punctuation is ignored, as is a quote left open. Results are ranked by bm25 (title,
-ids and authors weigh most), exactly: the best matches of every matching paper.
+Other punctuation is ignored, and so is a quote left open. Ranking: bm25
+over every matching paper (title, ids and authors weigh most).
 """
 
 _TOKEN = re.compile(
@@ -43,24 +45,27 @@ _NEAR = re.compile(r"NEAR(?:/(\d+))?")
 _SPLIT_MIN = 3  # each half of a compound (multitask = multi + task) has this many letters
 
 
-@dataclass
 class _Term:
-    words: list[str]
-    prefix: bool
-    compound: bool = False  # written with hyphens only: multi-task
+    __slots__ = ("words", "prefix", "compound")
+
+    def __init__(self, words: list[str], prefix: bool, compound: bool = False) -> None:
+        self.words, self.prefix = words, prefix
+        self.compound = compound  # written with hyphens only: multi-task
 
 
-@dataclass
 class _Unit:  # a term, or terms NEAR each other
-    terms: list[_Term]
-    op: str  # AND / OR before it
-    near: int | None = None
+    __slots__ = ("terms", "op", "near")
+
+    def __init__(self, terms: list[_Term], op: str, near: int | None = None) -> None:
+        self.terms, self.op, self.near = terms, op, near  # op: AND / OR before it
 
 
-@dataclass
 class _Query:
-    units: list[_Unit] = field(default_factory=list)
-    excluded: list[_Term] = field(default_factory=list)
+    __slots__ = ("units", "excluded")
+
+    def __init__(self) -> None:
+        self.units: list[_Unit] = []
+        self.excluded: list[_Term] = []
 
 
 def _term(m: re.Match) -> _Term | None:
