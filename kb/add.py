@@ -15,6 +15,8 @@ from typing import Any
 from kb.config import KB, KBError
 from kb.ids import BadId, parse_arxiv_id
 from kb.models import Paper
+from kb.notes.create import ensure_note
+from kb.store.papers import PaperWriter, get_paper, set_fields
 
 
 @dataclass
@@ -99,7 +101,6 @@ def run(
     failures) with a one-line message; the store is then unchanged.
     """
     from kb.sources.arxiv_source import DEFAULT_RETRY_DELAY, fetch
-    from kb.store.papers import PaperWriter
 
     ids = parse_refs(refs)
     seconds = resolve_timeout(kb, timeout)
@@ -131,28 +132,21 @@ def _sync_generated(db: Any, key: str, paper: Paper) -> None:
     import set are left alone.
     """
     from kb.sources.arxiv_source import render_bibtex
-    from kb.store.papers import now_iso
 
-    source, bibtex, venue = db.conn.execute(
-        "SELECT source, bibtex, venue FROM papers WHERE key = ?", [key]
-    ).fetchone()
+    stored = get_paper(db, key)
+    assert stored is not None
     updates: dict[str, Any] = {}
-    if source in (None, "", "arxiv") or not bibtex:
+    if stored.source in (None, "", "arxiv") or not stored.bibtex:
         generated = render_bibtex(paper, key)
-        if generated != bibtex:
+        if generated != stored.bibtex:
             updates["bibtex"] = generated
-    if venue in (None, "", "arXiv") and paper.venue and paper.venue != venue:
+    if stored.venue in (None, "", "arXiv") and paper.venue and paper.venue != stored.venue:
         updates["venue"] = paper.venue
-    if updates:
-        updates["modified_at"] = now_iso()
-        sets = ", ".join(f"{column} = ?" for column in updates)
-        db.conn.execute(f"UPDATE papers SET {sets} WHERE key = ?", [*updates.values(), key])
+    set_fields(db, key, updates)
 
 
 def _ensure_notes(kb: KB, report: AddReport) -> None:
     """Create each paper's reading note (never overwriting one)."""
-    from kb.notes.create import ensure_note
-
     for item in report.papers:
         try:
             item.note = ensure_note(kb, item.key)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.config import KB
+from kb.config import KB, KBError
 from kb.models import Author, Paper
+from kb.social import import_social
 from kb.sources.bibtex_source import BibParse, BibRecord, Problem
 
 # Show a progress bar (when asked to, i.e. on a terminal) from this many input bytes on.
@@ -192,19 +193,6 @@ def read_files(
 
 
 # -- writing -----------------------------------------------------------------------------
-def _why_same(writer, paper: Paper) -> str | None:
-    """Which identity a paper shares with a stored one (before it is put): arXiv id, DOI,
-    else (if it merges at all) title and year."""
-    from kb.sources.bibtex_source import clean_doi
-
-    if paper.arxiv_id and paper.arxiv_id in writer.by_arxiv:
-        return f"same arXiv id {paper.arxiv_id}"
-    doi = clean_doi(paper.doi)
-    if doi and doi in writer.by_doi:
-        return f"same DOI {doi}"
-    return None
-
-
 class _Retry(Exception):
     pass
 
@@ -225,7 +213,6 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
             if careful:
                 conn.execute("SAVEPOINT bib_entry")
             try:
-                why = _why_same(writer, rec.paper)
                 res = writer.put(rec.paper)
             except (sqlite3.Error, ValueError) as exc:
                 if not careful:
@@ -255,7 +242,7 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                         f"{loc}: key {kc.requested!r} {kc.reason}; stored as {kc.key!r}"
                     )
             else:
-                m = Merge(rec.paper.key, res.key, why or "same title and year", loc)
+                m = Merge(rec.paper.key, res.key, res.why or "same title and year", loc)
                 report.merged.append(m)
                 if m.key != m.into:
                     report.notices.append(f"{loc}: {m.key!r} merged into {m.into!r} ({m.why})")
@@ -310,10 +297,7 @@ def _remap_social(social: dict, key_map: dict[str, str]) -> dict:
 
 
 def _import_social(kb: KB, socials: list[dict], report: ImportReport) -> None:
-    from kb.config import KBError
-
     where = next((f for f in report.files if f.lower().endswith(".json")), "?")
-    from kb.social import import_social
 
     for social in socials:
         try:

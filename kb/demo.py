@@ -12,7 +12,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kb.bib_import import run as import_bib
 from kb.config import KB
+from kb.init import init_kb
+from kb.notes.create import ensure_note
+from kb.repro_links import linked_papers
+from kb.run_exec import execute_run
+from kb.runs import runs_for
+from kb.store.lookup import key_of_arxiv
+from kb.taxonomy import sync_taxonomy
+from reproductions import registry
 
 CANON_PATH = Path(__file__).parent / "data" / "canon.bib"
 SURVEY_ARXIV_IDS = ("1706.05098", "2009.09796")
@@ -25,9 +34,6 @@ def _step(say: Say, n: int, text: str) -> None:
 
 
 def import_canon(kb: KB, say: Say) -> None:
-    from kb.bib_import import run as import_bib
-    from kb.taxonomy import sync_taxonomy
-
     report = import_bib(kb, [CANON_PATH], strict=True, dry_run=False, progress=False)
     with kb.write() as db:
         sync_taxonomy(db)
@@ -36,22 +42,13 @@ def import_canon(kb: KB, say: Say) -> None:
 
 def note_keys(kb: KB) -> list[str]:
     """The surveys and every paper linked to a reproduction."""
-    from kb.repro_links import linked_papers
-    from reproductions import registry
-
-    keys: list[str] = []
-    for arxiv_id in SURVEY_ARXIV_IDS:
-        row = kb.db.execute("SELECT key FROM papers WHERE arxiv_id = ?", [arxiv_id]).fetchone()
-        if row:
-            keys.append(row[0])
+    keys = [k for k in (key_of_arxiv(kb.conn, a) for a in SURVEY_ARXIV_IDS) if k]
     for repro in registry.REPRODUCTIONS:
         keys += [p["key"] for p in linked_papers(kb, repro.id)]
     return list(dict.fromkeys(keys))
 
 
 def write_notes(kb: KB, say: Say) -> None:
-    from kb.notes.create import ensure_note
-
     keys = note_keys(kb)
     before = {p.name for p in kb.notes_dir.glob("*.md")}
     for key in keys:
@@ -61,24 +58,21 @@ def write_notes(kb: KB, say: Say) -> None:
 
 
 def run_reproductions(kb: KB, say: Say, rerun: bool = False) -> None:
-    from kb.run_exec import execute_run
-    from kb.runs import runs_for
-    from reproductions import registry, runner
+    from reproductions import runner
 
     for repro in registry.REPRODUCTIONS:
         config = runner.make_config(repro.id, "smoke", 0).model_dump()
         previous = [
             r for r in runs_for(kb, repro.id, include_reference=False)
-            if r["status"] == "done" and r["scale"] == "smoke" and r["config"] == config
+            if r.status == "done" and r.scale == "smoke" and r.config == config
         ]
         if previous and not rerun:
-            say(f"      {repro.id}: already run ({previous[0]['id']}), skipped")
+            say(f"      {repro.id}: already run ({previous[0].id}), skipped")
             continue
         start = time.perf_counter()
-        run = execute_run(kb, repro.id, scale="smoke", seed=0, device="cpu")
-        verdicts = run.get("verdicts") or []
-        held = sum(1 for v in verdicts if v.get("passed"))
-        say(f"      {repro.id}: {run['status']}, {held}/{len(verdicts)} checks held "
+        run = execute_run(kb, repro, scale="smoke", seed=0, device="cpu")
+        held = sum(1 for v in run.verdicts if v.get("passed"))
+        say(f"      {repro.id}: {run.status}, {held}/{len(run.verdicts)} checks held "
             f"({time.perf_counter() - start:.1f} s)")
 
 
@@ -92,8 +86,6 @@ def build_site(kb: KB, say: Say) -> Path:
 
 def run(kb: KB, *, say: Say = print, rerun: bool = False) -> Path:
     """Do the whole demo on ``kb``; return the path of the built ``site/index.html``."""
-    from kb.init import init_kb
-
     start = time.perf_counter()
     _step(say, 1, f"knowledge base at {kb.root}")
     init_kb(kb)

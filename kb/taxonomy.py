@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from kb.store.topics import put_topics
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -33,10 +35,5 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> tuple[Topic, ...]:
 def sync_taxonomy(db: sqlite_utils.Database) -> int:
     """Write the taxonomy's titles, parents and descriptions into ``topics`` (in a transaction)."""
     topics = load_taxonomy()
-    db.conn.executemany(
-        "INSERT INTO topics (name, title, parent, description) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET title = excluded.title, parent = excluded.parent, "
-        "description = excluded.description",
-        [(t.name, t.title, t.parent, t.description) for t in topics],
-    )
+    put_topics(db, topics)
     return len(topics)

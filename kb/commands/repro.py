@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         from reproductions import registry
 
         try:
-            registry.get(repro_id)
+            repro = registry.get(repro_id)
         except registry.UnknownReproduction as exc:
             fail(str(exc))
         if scale not in ("smoke", "full"):
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         try:
             for s in range(seed, seed + seeds):
                 with Progress(enabled=show_bar) as bar:
-                    run = run_exec.execute_run(kb, repro_id, scale=scale, seed=s,
+                    run = run_exec.execute_run(kb, repro, scale=scale, seed=s,
                                                device=device, progress=bar, overrides=extra)
                 results.append(runs.public_run(run))
                 if not as_json:

@@ -17,11 +17,13 @@ from typing import Literal
 import sqlite_utils
 
 from kb.clock import now_iso
-from kb.ids import BadId, normalize_doi, parse_arxiv_id
+from kb.ids import normalize_doi
 from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
 from kb.models import Author, Paper
 from kb.store.fts import FTS_COLUMNS
+from kb.store.lookup import resolve_key
 from kb.store.pairs import tokenizer
+from kb.store.rows import rows as _rows
 
 # Scalar columns a Paper maps onto one to one.
 SCALAR_FIELDS = (
@@ -50,6 +52,7 @@ class PutResult:
     action: Action
     requested_key: str | None = None  # set when the record's own key could not be kept
     key_reason: str | None = None
+    why: str | None = None  # merged: the identity it shares ("same arXiv id 1706.05098")
 
 
 class PaperWriter:
@@ -107,16 +110,17 @@ class PaperWriter:
 
     def find(self, paper: Paper) -> str | None:
         """The key of the stored paper that ``paper`` is the same as, if any."""
-        return self._find(paper, normalize_doi(paper.doi), normalize_title(paper.title))
+        return self._find(paper, normalize_doi(paper.doi), normalize_title(paper.title))[0]
 
-    def _find(self, paper: Paper, doi: str | None, tnorm: str) -> str | None:
+    def _find(self, paper: Paper, doi: str | None, tnorm: str) -> tuple[str | None, str | None]:
+        """``(key, why)``: the stored paper ``paper`` is the same as, and the identity."""
         if paper.arxiv_id and paper.arxiv_id in self.by_arxiv:
-            return self.by_arxiv[paper.arxiv_id]
+            return self.by_arxiv[paper.arxiv_id], f"same arXiv id {paper.arxiv_id}"
         if doi and doi in self.by_doi:
-            return self.by_doi[doi]
-        if tnorm:
-            return self.by_title.get((tnorm, paper.year))
-        return None
+            return self.by_doi[doi], f"same DOI {doi}"
+        if tnorm and (tnorm, paper.year) in self.by_title:
+            return self.by_title[(tnorm, paper.year)], "same title and year"
+        return None, None
 
     def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
         """Add ``paper`` or merge it into the stored record it is the same as.
@@ -128,10 +132,11 @@ class PaperWriter:
         if doi != paper.doi:
             paper = paper.model_copy(update={"doi": doi})
         tnorm = normalize_title(paper.title)
-        existing = self._find(paper, doi, tnorm)
+        existing, why = self._find(paper, doi, tnorm)
         if existing is not None:
             self.flush()  # the stored row is read back, and the queue must go first
             result = self._merge(existing, paper, refresh)
+            result.why = why
         else:
             result = self._insert(paper, tnorm)
             if self.batch and len(self._papers) < BATCH_ROWS:
@@ -403,34 +408,6 @@ def _papers_from_rows(db: sqlite_utils.Database, rows: list[dict]) -> list[Paper
     return out
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Iterable = ()) -> list[dict]:
-    cur = db.conn.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def resolve_key(db: sqlite_utils.Database, ref: str) -> str | None:
-    """The key of the paper ``ref`` names: a key, an arXiv id (any version, URL) or a DOI."""
-    ref = ref.strip()
-    row = db.conn.execute("SELECT key FROM papers WHERE key = ?", [ref]).fetchone()
-    if row:
-        return row[0]
-    try:
-        arxiv_id, _ = parse_arxiv_id(ref)
-    except BadId:
-        arxiv_id = None
-    if arxiv_id:
-        row = db.conn.execute("SELECT key FROM papers WHERE arxiv_id = ?", [arxiv_id]).fetchone()
-        if row:
-            return row[0]
-    doi = normalize_doi(ref)
-    if doi:
-        row = db.conn.execute("SELECT key FROM papers WHERE doi = ?", [doi]).fetchone()
-        if row:
-            return row[0]
-    return None
-
-
 def get_paper(db: sqlite_utils.Database, ref: str) -> Paper | None:
     """The paper named by a key, an arXiv id or a DOI."""
     key = resolve_key(db, ref)
@@ -483,3 +460,15 @@ def delete_paper(db: sqlite_utils.Database, key: str) -> bool:
         "DELETE FROM authors WHERE id NOT IN (SELECT DISTINCT author_id FROM paper_authors)"
     )
     return cur.rowcount > 0
+
+
+def set_fields(db: sqlite_utils.Database, key: str, updates: dict) -> None:
+    """Set scalar columns of paper ``key`` (``modified_at`` stamped); a no-op when empty."""
+    bad = set(updates) - set(SCALAR_FIELDS)
+    if bad:
+        raise ValueError(f"not scalar paper fields: {sorted(bad)}")
+    if not updates:
+        return
+    values = {**updates, "modified_at": now_iso()}
+    sets = ", ".join(f"{column} = ?" for column in values)
+    db.conn.execute(f"UPDATE papers SET {sets} WHERE key = ?", [*values.values(), key])
