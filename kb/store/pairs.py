@@ -1,5 +1,10 @@
 """Word-pair tokens: a phrase search walks one short posting list instead of two long ones.
 
+No longer used by the FTS index (schema 8 made it plain FTS5, which any tool can keep in
+step; see :mod:`kb.store.fts`). Kept for its tokenizer (FTS5's own tokens, tested) until
+PaperWriter's call of :meth:`Tokenizer.prepare` is gone; the description below is of the
+schema-7 design.
+
 FTS5 matches the phrase "multi task" by walking the position lists of both words over the
 whole store, and bm25 walks them again for the phrase's IDF: on 100,000 abstracts where both
 words are everywhere, ~10 ms. So each text column of ``papers_fts`` has a twin column
@@ -71,9 +76,13 @@ class Tokenizer:
         return done
 
     def prepare(self, texts: Iterable[str | None]) -> None:
-        """Work out the pair texts of ``texts`` before the writes that need them, learning
-        all their new pieces in one round trip to SQLite (one piece at a time costs ~50 µs;
-        in a batch, ~5 µs)."""
+        """Nothing, since schema 8: the FTS index holds no pairs, so no write needs them.
+        (PaperWriter still calls it before each batch; the call can go. The former body,
+        which worked out the pairs of a batch in one round trip, is :meth:`learn_batch`.)"""
+
+    def learn_batch(self, texts: Iterable[str | None]) -> None:
+        """Work out the pair texts of ``texts`` ahead, learning all their new pieces in one
+        round trip to SQLite (one piece at a time costs ~50 µs; in a batch, ~5 µs)."""
         memo, cache = self._memo, self._cache
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kb.store.fts import fold
+from kb.store.fts import WEIGHTS, fold
 
 if TYPE_CHECKING:
     import sqlite3
@@ -179,6 +179,7 @@ def fts_query(text: str, conn: sqlite3.Connection | None = None) -> str | None:
 RANK_CAP = 0
 
 _SNIPPET = "snippet(papers_fts, -1, '[', ']', '…', 12)"
+_BM25 = "bm25(papers_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 
 
 @dataclass
@@ -209,10 +210,42 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None 
     query = fts_query(text, conn)
     if not query or limit <= 0:
         return Results([], False)
-    cur = conn.execute(
-        f"SELECT p.key, papers_fts.rank, {_SNIPPET}, p.title, p.year "
-        "FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid "
-        "WHERE papers_fts MATCH ? ORDER BY papers_fts.rank LIMIT ?",
+    # SQLite's sorter keeps the best ``limit`` rows in a heap as bm25 is worked out for each
+    # match; FTS5's own ORDER BY rank sorts them all through a nested statement (~1.6x the
+    # time on a broad query). Same scores; snippets only for the rows kept.
+    best = conn.execute(
+        f"SELECT rowid, {_BM25} AS score FROM papers_fts WHERE papers_fts MATCH ? "
+        "ORDER BY score, rowid LIMIT ?",
         [query, limit],
-    )
-    return Results([Hit(*r) for r in cur], False)
+    ).fetchall()
+    if not best:
+        return Results([], False)
+    details = _details(conn, query, [r[0] for r in best])
+    hits = []
+    for rowid, score in best:
+        key, snip, title, year = details[rowid]
+        hits.append(Hit(key, score, snip, title, year))
+    return Results(hits, False)
+
+
+def _details(conn: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, tuple]:
+    """Key, snippet, title and year of the papers ``rowids``, which all match ``query``.
+
+    Seeking each paper by rowid is cheap for words and phrases; a prefix's merged list would
+    be rebuilt at every seek, so with a prefix the range of rowids is walked once instead.
+    """
+    marks = ",".join("?" * len(rowids))
+    if "*" in query:
+        where = f"papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})"
+        args = [min(rowids), max(rowids), *rowids]
+    else:
+        where, args = f"papers_fts.rowid IN ({marks})", list(rowids)
+    details = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT p.rowid, p.key, {_SNIPPET}, p.title, p.year FROM papers_fts "
+            f"JOIN papers p ON p.rowid = papers_fts.rowid WHERE papers_fts MATCH ? AND {where}",
+            [query, *args],
+        )
+    }
+    return details
