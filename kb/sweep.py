@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from kb.config import KB, KBError
+from kb.models.run import Run
 from kb.runs import runs_for
 
 Executor = Literal["local", "slurm", "debug"]
@@ -137,11 +138,11 @@ def plan(repro_id: str, methods: list[str] | None, seeds: list[int], scale: str,
     return cells
 
 
-def _finished_keys(kb: KB, repro_id: str) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _finished_keys(kb: KB, repro_id: str) -> dict[str, Run]:
+    out: dict[str, Run] = {}
     for run in runs_for(kb, repro_id, include_reference=False):
-        if run.get("status") == "done" and isinstance(run.get("config"), dict):
-            out.setdefault(run_key(repro_id, run["config"], run.get("git_commit")), run)
+        if run.status == "done":
+            out.setdefault(run_key(repro_id, run.config, run.git_commit), run)
     return out
 
 
@@ -157,7 +158,7 @@ def _job(root: str, repro_id: str, scale: str, seed: int, device: str,
                           overrides=overrides)
     finally:
         kb.close()
-    return {"id": run["id"], "status": run["status"], "error": run.get("error")}
+    return {"id": run.id, "status": run.status, "error": run.error}
 
 
 def _executor(kind: str, folder: Path, parallel: int) -> Any:
@@ -199,8 +200,7 @@ def run_sweep(kb: KB, repro_id: str, *, methods: list[str] | None, seeds: list[i
         cell = Cell(method=method, seed=seed, key=run_key(repro_id, config, commit))
         if cell.key in done:
             run = done[cell.key]
-            cell.status, cell.run_id = "skipped", run["id"]
-            cell.verdict = _verdict(run)
+            cell.status, cell.run_id, cell.verdict = "skipped", run.id, run.verdict
             if on_cell:
                 on_cell(cell)
         else:
@@ -257,12 +257,6 @@ def _collect(cell: Cell, job: Any, on_cell: Any) -> None:
         on_cell(cell)
 
 
-def _verdict(run: dict[str, Any]) -> str | None:
-    from reproductions.spec import overall_verdict
-
-    return overall_verdict(run.get("verdicts"))
-
-
 # -- results table -----------------------------------------------------------------------
 # Two-sided 95% Student-t quantiles t_{0.975, df} for df = 1..30 (beyond: the normal's 1.960).
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -306,7 +300,7 @@ def method_metrics(metrics: dict[str, Any], method: str) -> dict[str, float]:
 
 
 def results_table(kb: KB, repro_id: str, *, scale: str | None = None,
-                  runs: list[dict[str, Any]] | None = None) -> list[MethodRow]:
+                  runs: list[Run] | None = None) -> list[MethodRow]:
     """One row per method over the finished single-method runs (newest run per seed)."""
     from reproductions import registry
 
@@ -315,15 +309,13 @@ def results_table(kb: KB, repro_id: str, *, scale: str | None = None,
     numbers = getattr(module, "sweep_metrics", method_metrics)
     per: dict[str, dict[int, dict[str, float]]] = {}
     for run in runs if runs is not None else runs_for(kb, repro_id, include_reference=False):
-        cfg = run.get("config") if isinstance(run.get("config"), dict) else {}
-        methods = cfg.get("methods")
-        if (run.get("status") != "done" or not isinstance(methods, list) or len(methods) != 1
-                or (scale and run.get("scale") != scale)):
+        methods = run.config.get("methods")
+        if (run.status != "done" or not isinstance(methods, list) or len(methods) != 1
+                or (scale and run.scale != scale)):
             continue
         method = str(methods[0])
-        seed = int(run.get("seed") or 0)
         per.setdefault(method, {}).setdefault(  # runs are newest first: keep the newest
-            seed, numbers(run.get("metrics") or {}, method))
+            int(run.seed or 0), numbers(run.metrics, method))
     rows = []
     for method, by_seed in sorted(per.items()):
         names = sorted(set().union(*by_seed.values()))

@@ -42,8 +42,8 @@ def test_three_seed_local_sweep_records_runs_and_is_idempotent(tmp_kb: KB) -> No
     assert [c.status for c in report.cells] == ["done"] * 3
     assert len(seen) == 3 and all(c.run_id for c in report.cells)
     runs = runs_for(tmp_kb, "toy-pareto", include_reference=False)
-    assert {r["id"] for r in runs} == {c.run_id for c in report.cells}
-    assert all(r["status"] == "done" and r["config"]["methods"] == ["equal"] for r in runs)
+    assert {r.id for r in runs} == {c.run_id for c in report.cells}
+    assert all(r.status == "done" and r.config["methods"] == ["equal"] for r in runs)
     (row,) = report.table
     assert row.method == "equal" and row.seeds == [0, 1, 2]
     assert row.metrics["cagrad.n_reached"].n == 3
@@ -98,7 +98,7 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_kb: KB) -> None:
     assert first.strip() == "done"
     time.sleep(0.2)
     finished = [r for r in runs_for(tmp_kb, "toy-pareto", include_reference=False)
-                if r["status"] == "done"]
+                if r.status == "done"]
     assert 1 <= len(finished) < 4
     report = run_sweep(KB(Path(tmp_kb.root)), "toy-pareto", methods=["equal"],
                        seeds=[0, 1, 2, 3], executor="local", overrides=FAST)
