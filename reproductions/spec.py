@@ -10,8 +10,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Scale = Literal["smoke", "full"]
-SCALES: tuple[str, ...] = ("smoke", "full")
+Scale = Literal["smoke", "medium", "full"]
+SCALES: tuple[str, ...] = ("smoke", "medium", "full")
 
 
 class Reproduction(BaseModel):
@@ -55,6 +55,7 @@ class ExperimentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     SMOKE: ClassVar[dict[str, Any]] = {}
+    MEDIUM: ClassVar[dict[str, Any]] = {}  # overrides of the optional medium scale
 
     scale: Scale = "full"
     seed: int = 0
@@ -63,7 +64,7 @@ class ExperimentConfig(BaseModel):
     def for_scale(cls, scale: str, seed: int = 0, **overrides: Any) -> ExperimentConfig:
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r} (expected one of {', '.join(SCALES)})")
-        values: dict[str, Any] = dict(cls.SMOKE) if scale == "smoke" else {}
+        values: dict[str, Any] = dict({"smoke": cls.SMOKE, "medium": cls.MEDIUM}.get(scale, {}))
         values.update(overrides)
         return cls(scale=scale, seed=seed, **values)
 
