@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from kb.clock import now_iso
 from kb.config import KB, KBError
-from kb.models.run import STATUSES, Run, deciding_run
+from kb.models.run import STATUSES, Run
 from kb.store import runs as store
 from reproductions import registry
 from reproductions.spec import Reproduction
@@ -31,7 +31,7 @@ from reproductions.spec import Reproduction
 REFERENCE_DIR = Path(registry.__file__).resolve().parent / "reference"
 
 __all__ = [
-    "REFERENCE_DIR", "STATUSES", "Run", "deciding_run", "finish_run", "get_run",
+    "REFERENCE_DIR", "STATUSES", "Run", "finish_run", "get_run",
     "last_verdict", "list_reproductions", "new_run_id", "now_iso", "public_run",
     "record_run", "reference_runs", "reproduction_summary", "run_summary", "runs_for",
     "start_run", "sweep_stale_runs",
@@ -178,19 +178,30 @@ def run_summary(run: Run | None) -> dict[str, Any] | None:
 
 
 def last_verdict(kb: KB, repro_id: str) -> str | None:
-    """``'passed'`` / ``'failed'`` from the deciding run (see :func:`deciding_run`), or None."""
-    run = deciding_run(runs_for(kb, repro_id))
-    return run.verdict if run else None
+    """The verdict of this KB's latest run of a reproduction (bundled references aside)."""
+    own = runs_for(kb, repro_id, include_reference=False)
+    return own[0].verdict if own else None
 
 
 def reproduction_summary(kb: KB, repro: Reproduction) -> dict[str, Any]:
+    """A reproduction with its ``latest`` run here and its bundled ``reference`` run, apart.
+
+    ``last_verdict``/``last_verdict_scale`` are the latest run's, never the reference's: a
+    smoke run that failed shows failed even where the bundled full-scale run passed.
+    ``latest_run`` is the run whose results a page shows: the latest, else the reference.
+    """
     runs = runs_for(kb, repro.id)
-    deciding = deciding_run(runs)
+    own = [r for r in runs if not r.reference]
+    refs = [r for r in runs if r.reference and r.status == "done"]
+    latest = own[0] if own else None
+    reference = next((r for r in refs if r.scale == "full"), refs[0] if refs else None)
     out = repro.summary()
-    out["last_verdict"] = deciding.verdict if deciding else None
-    out["last_verdict_scale"] = deciding.scale if deciding else None
-    out["latest_run"] = run_summary(runs[0] if runs else None)
-    out["n_runs"] = len(runs)
+    out["last_verdict"] = latest.verdict if latest else None
+    out["last_verdict_scale"] = latest.scale if latest else None
+    out["latest"] = run_summary(latest)
+    out["reference"] = run_summary(reference)
+    out["latest_run"] = run_summary(latest or reference)
+    out["n_runs"] = len(own)
     return out
 
 

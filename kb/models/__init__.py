@@ -1,7 +1,7 @@
 """Pydantic models of every record that crosses a layer: sources -> store -> core -> CLI/site.
 
 ``paper``: :class:`Paper`, :class:`Author`; ``run``: :class:`Run` (one shape for stored and
-reference runs) and :func:`~kb.models.run.deciding_run`; ``note``: :class:`NoteStatus`;
+reference runs); ``note``: :class:`NoteStatus`;
 ``social``: votes, collections, reviews. The store (:mod:`kb.store`) returns these.
 """
 

@@ -1,5 +1,5 @@
 """A reproduction run: one shape for stored runs (``runs`` table) and committed reference runs
-(``reproductions/reference/*.json``), and the rule deciding which run's verdict stands."""
+(``reproductions/reference/*.json``)."""
 
 from __future__ import annotations
 
@@ -75,8 +75,9 @@ class Run(Record):
         """The short form printed beside a reproduction (``latest_run``)."""
         return {
             "run_id": self.id, "status": self.status, "scale": self.scale, "seed": self.seed,
-            "device": self.device, "started_at": self.started_at, "wall_s": self.wall_s,
-            "verdict": self.verdict, "reference": self.reference,
+            "device": self.device, "started_at": self.started_at,
+            "finished_at": self.finished_at, "wall_s": self.wall_s, "verdict": self.verdict,
+            "reference": self.reference,
         }
 
     def public_dict(self) -> dict[str, Any]:
@@ -90,12 +91,3 @@ class Run(Record):
             "wall_s": self.wall_s, "git_commit": self.git_commit, "versions": self.versions,
             "error": self.error, "reference": self.reference,
         }
-
-
-def deciding_run(runs: list[Run]) -> Run | None:
-    """The run whose verdict stands, of ``runs`` newest first: the newest finished
-    full-scale run with verdicts, else the newest finished run at any scale (a smoke run's
-    verdicts are sanity checks). The one rule: the CLI, the core and the site call it."""
-    done = [r for r in runs if r.status == "done" and r.verdicts]
-    full = [r for r in done if r.scale == "full"]
-    return (full or done or [None])[0]
