@@ -178,11 +178,24 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
 
 def recompute_texts(conn: sqlite3.Connection, everything: bool = False) -> int:
     """Recompute ``topics_text`` and ``authors_text`` of the papers noted in
-    ``papers_text_pending`` (or of all papers) from their links; returns the rows changed."""
-    where = "" if everything else "WHERE key IN (SELECT key FROM papers_text_pending)"
+    ``papers_text_pending`` (or of all papers) from their links; returns the rows changed.
+
+    A noted paper's links changed, so its text is what they say, empty if none are left.
+    With ``everything`` (a repair, a migration), a paper without links keeps its text: it
+    may have been written as text alone (a tool, a benchmark), and blanking it would lose it.
+    """
+    if everything:
+        where = ""
+        topics = (f"CASE WHEN EXISTS (SELECT 1 FROM paper_topics WHERE paper_key = papers.key) "
+                  f"THEN {_TOPICS_TEXT} ELSE topics_text END")
+        authors = (f"CASE WHEN EXISTS (SELECT 1 FROM paper_authors WHERE paper_key = "
+                   f"papers.key) THEN {_AUTHORS_TEXT} ELSE authors_text END")
+    else:
+        where = "WHERE key IN (SELECT key FROM papers_text_pending)"
+        topics, authors = _TOPICS_TEXT, _AUTHORS_TEXT
     cur = conn.execute(
         f"UPDATE papers SET topics_text = t.topics, authors_text = t.authors FROM ("
-        f"SELECT key AS k, {_TOPICS_TEXT} AS topics, {_AUTHORS_TEXT} AS authors FROM papers "
+        f"SELECT key AS k, {topics} AS topics, {authors} AS authors FROM papers "
         f"{where}) t WHERE papers.key = t.k AND (papers.topics_text IS NOT t.topics "
         "OR papers.authors_text IS NOT t.authors)"
     )
