@@ -134,9 +134,9 @@ def best_of(k: int, fn, *args, **kwargs) -> float:
 def bench_import(n: int, work: Path) -> dict:
     import bibtexparser
 
-    from kb import bib_import
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core import bib_import
+    from kb.core.init import init_kb
 
     text = generate_bib(n)
     bib = work / "gen.bib"
@@ -200,7 +200,7 @@ def zipf_vocab() -> tuple[list[str], list[float]]:
 def build_store(root: Path, n: int) -> None:
     """A store of ``n`` papers, written with raw executemany in one transaction."""
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.keys import normalize_title
 
     kb = KB(root)

@@ -119,7 +119,7 @@ def generate(n: int, seed: int = 42):
 
 def build(root: Path, n: int) -> float:
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core.init import init_kb
 
     kb = KB(root)
     init_kb(kb)

@@ -14,7 +14,7 @@ import pytest
 from kbtest import make_paper, put, run_cli
 
 from kb.config import KB
-from kb.init import init_kb
+from kb.core.init import init_kb
 from kb.models import Author
 from kb.store.fts import TRIGGERS, index_differences, integrity_check
 from kb.store.search import search_results
@@ -277,3 +277,18 @@ def test_read_only_connection_without_shm(tmp_kb):
             conn.execute("DELETE FROM papers")
     finally:
         conn.close()
+
+
+def test_a_repair_keeps_text_written_without_links(tmp_kb):
+    """Papers whose authors or topics exist only as text (no link rows) keep that text."""
+    from kb.store.fts import ensure_fts
+
+    with _other_tool(tmp_kb) as c:
+        c.execute("INSERT INTO papers (key, title, authors_text, topics_text, added_at, "
+                  "modified_at) VALUES ('textonly', 'A Paper', 'Ada Lovelace', 'history', ?, ?)",
+                  [STAMP, STAMP])
+    c.close()
+    with tmp_kb.write() as db:
+        ensure_fts(db.conn)
+    assert _keys(tmp_kb, "lovelace history") == ["textonly"]
+    _in_step(tmp_kb)
