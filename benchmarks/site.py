@@ -60,7 +60,7 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 def make_kb(root: Path, n: int, seed: int = 0):
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.models import Author, Paper
     from kb.site.data import load_taxonomy
     from kb.store.papers import PaperWriter
@@ -98,7 +98,7 @@ def make_kb(root: Path, n: int, seed: int = 0):
             f"minutes  \n\ncitation:\n```\n@misc{{{key}, title={{Paper {i}}}}}\n```\n\n{answers}"
             f"\n\n#### Future reading\n\n- [[{future}]]\n", encoding="utf-8")
     try:
-        from kb.runs import record_run
+        from kb.repro.runs import record_run
 
         rid = "kendall-uncertainty-bench-run"
         (kb.runs_dir / rid).mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from kb.config import KB
 @pytest.fixture
 def tmp_kb(tmp_path: Path) -> KB:
     """An initialised, empty KB in a temporary folder."""
-    from kb.init import init_kb
+    from kb.core.init import init_kb
 
     kb = KB(tmp_path / "kb")
     init_kb(kb)

@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.config import KB
 from kb.models import Author, Paper
 
-MTLKB = [sys.executable, "-m", "kb"]
+MTLKB = [sys.executable, "-m", "kb"]  # the real command, where the process is the point
 
 
 def make_paper(**overrides) -> Paper:
@@ -37,18 +37,49 @@ def put(kb: KB, *papers: Paper):
         return [writer.put(p) for p in papers]
 
 
+@dataclass
+class CliResult:
+    """What a run of the command gave: like ``subprocess.CompletedProcess``."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def exit_code(self) -> int:  # click's name
+        return self.returncode
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
 def run_cli(kb: KB | Path | None, *args: str, env: dict | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real ``mtlkb`` command with ``MTLKB_HOME`` set to ``kb``."""
-    full_env = dict(os.environ)
-    full_env.pop("MTLKB_HOME", None)
+            timeout: float = 120) -> CliResult:
+    """Run ``mtlkb ARGS`` in-process (typer's CliRunner) with ``MTLKB_HOME`` set to ``kb``.
+
+    The one CLI harness of the tests. The environment is the test's, with ``env`` on top;
+    an uncaught exception is status 1 with its traceback on stderr, as in a real process.
+    Tests that need a real process (start-up imports, signals, concurrency) spawn one.
+    """
+    from typer.testing import CliRunner
+
+    from kb.cli import app
+
+    full_env: dict[str, str | None] = {"MTLKB_HOME": None}
     if kb is not None:
         full_env["MTLKB_HOME"] = str(kb.root if isinstance(kb, KB) else kb)
     full_env.update(env or {})
-    return subprocess.run(
-        [*MTLKB, *args], capture_output=True, text=True, env=full_env, input=input,
-        timeout=timeout,
-    )
+    result = CliRunner().invoke(app, list(args), env=full_env, input=input,
+                                catch_exceptions=True)
+    stderr = result.stderr
+    code = result.exit_code
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        exc = result.exception
+        stderr += "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        code = 1
+    return CliResult(list(args), code, result.stdout, stderr)
 
 
 def zensical_exe() -> str:

@@ -1,4 +1,4 @@
-"""The arXiv source and ``kb.add.run``: the real ``arxiv`` client against a local server.
+"""The arXiv source and ``kb.core.add.run``: the real ``arxiv`` client against a local server.
 
 Every request goes to ``tests/arxiv_server.py`` on 127.0.0.1; proxies in the environment point
 at a closed port, so a request that used them would fail.
@@ -246,13 +246,13 @@ def test_bibtex_escapes_what_would_break_latex():
     assert "title = {Tasks \\& \\{Losses\\} 100\\% \\#1 \\& \\{open}" in bib
 
 
-# -- kb.add.run -----------------------------------------------------------------------------
+# -- kb.core.add.run -----------------------------------------------------------------------------
 def _rows(kb):
     return [dict(r) for r in kb.db["papers"].rows]
 
 
 def test_run_adds_then_refreshes_keeping_user_fields(tmp_kb, server):
-    from kb.add import run
+    from kb.core.add import run
     from kb.store.papers import add_topics, get_paper
 
     report = run(tmp_kb, ["1706.05098", "arXiv:2009.09796v1"], endpoint=server.url,
@@ -276,7 +276,7 @@ def test_run_adds_then_refreshes_keeping_user_fields(tmp_kb, server):
 
 
 def test_run_is_all_or_nothing(tmp_kb, server):
-    from kb.add import run
+    from kb.core.add import run
 
     run(tmp_kb, ["1706.05098"], endpoint=server.url, with_notes=False, timeout=2)
     before = _rows(tmp_kb)
@@ -287,7 +287,7 @@ def test_run_is_all_or_nothing(tmp_kb, server):
 
 
 def test_run_rejects_malformed_ids_before_any_request(tmp_kb, server):
-    from kb.add import run
+    from kb.core.add import run
 
     with pytest.raises(KBError, match=r"'1706\.5098', 'nope'"):
         run(tmp_kb, ["2009.09796", "1706.5098", "nope"], endpoint=server.url, timeout=2)
@@ -297,7 +297,7 @@ def test_run_rejects_malformed_ids_before_any_request(tmp_kb, server):
 def test_run_keeps_an_imported_bibtex(tmp_kb, server):
     from kbtest import make_paper
 
-    from kb.add import run
+    from kb.core.add import run
     from kb.store.papers import get_paper
 
     own = "@article{mine, title={Mine}}"
@@ -310,7 +310,7 @@ def test_run_keeps_an_imported_bibtex(tmp_kb, server):
 
 
 def test_timeout_settings(tmp_kb):
-    from kb.add import resolve_timeout
+    from kb.core.add import resolve_timeout
 
     assert resolve_timeout(tmp_kb, None) == 20  # mtlkb init writes [arxiv] timeout = 20
     assert resolve_timeout(tmp_kb, 1.5) == 1.5

@@ -192,9 +192,9 @@ def test_entry_spans_set_key_and_set_field() -> None:
 def test_a_record_the_store_rejects_is_reported_and_the_rest_stored(tmp_path, monkeypatch):
     import sqlite3
 
-    from kb import bib_import
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core import bib_import
+    from kb.core.init import init_kb
     from kb.store import papers as store_papers
 
     kb = KB(tmp_path / "kb")

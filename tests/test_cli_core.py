@@ -57,7 +57,7 @@ def test_list_show_search_json_shapes(tmp_kb):
     assert [h["key"] for h in json.loads(r.stdout)] == ["yu2020gradient"]
 
     r = run_cli(tmp_kb, "list")
-    assert r.returncode == 0 and "yu2020gradient" in r.stdout and "2 paper(s)" in r.stdout
+    assert r.returncode == 0 and "yu2020gradient" in r.stdout and "2 paper(s)" in r.stderr
 
 
 def test_search_a_phrase_through_its_word_pairs(tmp_kb):

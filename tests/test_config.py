@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from kb.config import KB
-from kb.init import init_kb
+from kb.core.init import init_kb
 
 
 def test_find_order(tmp_path: Path, monkeypatch):

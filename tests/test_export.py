@@ -1,4 +1,4 @@
-"""Export (kb.export) in process: generated and stored BibTeX, JSON shape, atomic writes."""
+"""Export (kb.core.export) in process: generated and stored BibTeX, JSON shape, atomic writes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kb import bib_import
 from kb.config import KB
-from kb.export import export, generate_bibtex, paper_bibtex, paper_json
+from kb.core import bib_import
+from kb.core.export import export, generate_bibtex, paper_bibtex, paper_json
+from kb.core.init import init_kb
 from kb.files import write_atomic
-from kb.init import init_kb
 from kb.models import Author, Paper
 from kb.sources.bibtex_source import parse_bibtex
 from kb.store.papers import PaperWriter, list_papers

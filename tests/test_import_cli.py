@@ -203,7 +203,7 @@ def test_json_export_round_trips_social_record(tmp_path: Path, kb: Path, templat
     assert r.returncode == 0, r.stderr
     assert "social record imported" in r.stdout
     from kb.config import KB
-    from kb.social import social_record
+    from kb.core.social import social_record
 
     assert social_record(KB(two), "mtan-arxiv")["vote"] == 1
 

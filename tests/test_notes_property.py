@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kbtest import make_paper, put, run_cli
 
-from kb import social
 from kb.config import KB
-from kb.init import init_kb
+from kb.core import social
+from kb.core.init import init_kb
 from kb.models import Author
 from kb.notes.create import ensure_note
 from kb.notes.index import sync_notes

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb import repro_links, runs
 from kb.cli import app
 from kb.config import KB
+from kb.repro import links as repro_links
+from kb.repro import runs
 from reproductions import registry
 
 FAST = "kendall-uncertainty"  # about a second at smoke scale
@@ -87,7 +88,7 @@ def test_run_records_and_show(kb_dir: Path) -> None:
 def test_same_seed_same_metrics_and_seeds(kb_dir: Path) -> None:
     res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seeds", "2", "--json",
                  "--set", "epochs=30")
-    assert res.exit_code == 0, res.output
+    assert res.exit_code in (0, 2), res.output  # 2: a claim failed (30 epochs is short)
     out = json.loads(res.output)
     assert isinstance(out, list) and [r["seed"] for r in out] == [0, 1]
     again = json.loads(invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seed", "1",

@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 
-from kb import runs
+from kb.repro import runs
 
 
 def _dead_pid() -> int:
@@ -38,7 +38,7 @@ def test_a_real_sigkilled_run_is_reported_interrupted(tmp_kb):
     code = (
         "import os, sys, signal\n"
         "from kb.config import KB\n"
-        "from kb import runs\n"
+        "from kb.repro import runs\n"
         "kb = KB(sys.argv[1])\n"
         "rid = runs.start_run(kb, 'toy-pareto', scale='smoke', seed=0, device='cpu',\n"
         "                     device_name=None, config={}, run_id='killed-run')\n"

@@ -150,7 +150,7 @@ def test_any_phrase_query_ranks_like_fts5(text):
     from pathlib import Path
 
     from kb.config import KB
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.store.search import search_results
 
     kb = _PROPERTY_KB.get("kb")

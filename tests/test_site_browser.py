@@ -29,7 +29,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.site.build import build_site
 
     kb = KB(tmp_path_factory.mktemp("browser") / "kb")
@@ -128,7 +128,7 @@ def test_papers_table_sorts_and_filters(site: Path, page):
 def test_zensical_site_searches_from_file(tmp_path: Path, page):
     """The same staging folder built by Zensical: the shim's iframe fallback runs its search
     worker from file:// (Zensical's search box lives in a shadow root)."""
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.site.generate import generate
 
     kb = KB(tmp_path / "kb")

@@ -80,7 +80,7 @@ def assert_offline(site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> KB:
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.site.build import build_site
 
     kb = KB(tmp_path_factory.mktemp("site") / "kb")

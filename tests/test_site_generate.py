@@ -245,7 +245,7 @@ def test_research_map_svg(site_kb: KB):
 def test_notes_come_from_the_notes_index(tmp_kb: KB):
     from kbtest import make_paper, put
 
-    from kb.notes_hook import refresh_notes
+    from kb.notes.index import sync_notes as refresh_notes
     from kb.site.data import indexed_notes
 
     put(tmp_kb, make_paper(key="kendall2018", arxiv_id="1705.07115", title="Uncertainty"))
@@ -274,7 +274,7 @@ def test_default_mkdocs_yml(tmp_path: Path):
 
 
 def test_init_writes_mkdocs_yml_once(tmp_path: Path):
-    from kb.init import init_kb
+    from kb.core.init import init_kb
 
     kb = KB(tmp_path / "k")
     init_kb(kb)

@@ -5,9 +5,9 @@ import json
 import pytest
 from kbtest import make_paper, put
 
-from kb import social
 from kb.config import KB, KBError
-from kb.init import init_kb
+from kb.core import social
+from kb.core.init import init_kb
 from kb.models import Author
 from kb.store.papers import PaperWriter, delete_paper
 

@@ -54,7 +54,7 @@ def test_social_commands_end_to_end(tmp_kb):
     assert [p["key"] for p in shown] == ["ruder2017overview"]
     r = _ok(tmp_kb, "review", "ruder2017overview")
     assert "Clear taxonomy" in r.stdout
-    r = _ok(tmp_kb, "collection", "remove", "to read")
+    r = _ok(tmp_kb, "collection", "remove", "to read", "--yes")
     assert "deleted collection to read" in r.stdout
     r = _ok(tmp_kb, "show", "ruder2017overview")
     assert "vote: up · saved: yes" in r.stdout and "collections: [surveys]" in r.stdout

@@ -164,7 +164,7 @@ def test_a_batching_writer_stores_exactly_what_the_plain_one_does(tmp_path):
     """Queued inserts across several flushes, merges into queued papers (the queue goes
     first), key clashes, shared authors and topics: same rows, rowids and ids, and the FTS
     index in sync."""
-    from kb.init import init_kb
+    from kb.core.init import init_kb
     from kb.store.papers import BATCH_ROWS, PaperWriter
 
     papers = []

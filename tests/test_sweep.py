@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kb.config import KB, KBError
-from kb.runs import runs_for
-from kb.sweep import interval, parse_seeds, results_table, run_sweep
+from kb.repro.runs import runs_for
+from kb.repro.sweep import interval, parse_seeds, results_table, run_sweep
 
 FAST = {"steps_cagrad": 200, "steps_nashmtl": 200}
 
@@ -84,7 +84,7 @@ def test_a_failed_cell_is_reported_and_the_rest_go_on(tmp_kb: KB, monkeypatch) -
 def test_a_killed_sweep_resumes_where_it_stopped(tmp_kb: KB) -> None:
     script = (
         "import sys; from pathlib import Path; from kb.config import KB; "
-        "from kb.sweep import run_sweep; "
+        "from kb.repro.sweep import run_sweep; "
         f"run_sweep(KB(Path({str(tmp_kb.root)!r})), 'toy-pareto', methods=['equal'], "
         f"seeds=[0, 1, 2, 3], executor='local', overrides={FAST!r}, "
         "on_cell=lambda c: print(c.status, flush=True))"

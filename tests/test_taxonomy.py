@@ -1,4 +1,4 @@
-from kb.taxonomy import load_taxonomy, sync_taxonomy
+from kb.core.taxonomy import load_taxonomy, sync_taxonomy
 
 
 def test_taxonomy_is_a_tree_with_the_survey_areas():

@@ -2,42 +2,39 @@
 
 import typer
 
-from kb.cli_support import echo_json, fail, require_kb
-from kb.config import KBError
+from kb.cli.output import echo_json, require_kb
+
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def add(
-        ctx: typer.Context,
-        refs: list[str] = typer.Argument(
-            ..., metavar="ID",
-            help="arXiv ids (2009.09796, 2009.09796v2, hep-th/9901001, arXiv:...) or abs/pdf URLs.",
-        ),
-        timeout: float | None = typer.Option(
-            None, "--timeout", help="Seconds to wait for arXiv (default: timeout in the arxiv "
-            "table of mtlkb.toml, else 20).",
-        ),
-        no_note: bool = typer.Option(False, "--no-note", help="Do not create reading notes."),
-        as_json: bool = typer.Option(
-            False, "--json", help="A JSON array of {key, arxiv_id, action, title}."
-        ),
-    ) -> None:
-        """Add papers from arXiv (one request for all; adding again refreshes them).
+@app.command()
+def add(
+    ctx: typer.Context,
+    refs: list[str] = typer.Argument(
+        ..., metavar="ID",
+        help="arXiv ids (2009.09796, 2009.09796v2, hep-th/9901001, arXiv:...) or abs/pdf URLs.",
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Seconds to wait for arXiv (default: timeout in the arxiv "
+        "table of mtlkb.toml, else 20).",
+    ),
+    no_note: bool = typer.Option(False, "--no-note", help="Do not create reading notes."),
+    as_json: bool = typer.Option(
+        False, "--json", help="A JSON array of {key, arxiv_id, action, title}."
+    ),
+) -> None:
+    """Add papers from arXiv (one request for all; adding again refreshes them).
 
-        Set $MTLKB_ARXIV_API to use another API endpoint.
-        """
-        from kb.add import run
+    Set $MTLKB_ARXIV_API to use another API endpoint.
+    """
+    from kb.core.add import run
 
-        kb = require_kb(ctx)
-        try:
-            report = run(kb, refs, timeout=timeout, with_notes=not no_note)
-        except KBError as exc:
-            fail(str(exc))
-        for warning in report.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        if as_json:
-            echo_json([p.as_json() for p in report.papers])
-            return
-        for p in report.papers:
-            typer.echo(f"{p.action} {p.key}  {p.title}")
+    kb = require_kb(ctx)
+    report = run(kb, refs, timeout=timeout, with_notes=not no_note)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if as_json:
+        echo_json([p.as_json() for p in report.papers])
+        return
+    for p in report.papers:
+        typer.echo(f"{p.action} {p.key}  {p.title}")

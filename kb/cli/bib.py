@@ -4,59 +4,62 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import fail, is_tty, require_kb
+from kb.cli.output import fail, is_tty, require_kb
+
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("import")
-    def import_(
-        ctx: typer.Context,
-        files: list[Path] = typer.Argument(
-            ..., help="BibTeX files (or JSON files written by `mtlkb export --format json`)."
-        ),
-        strict: bool = typer.Option(False, "--strict", help="Write nothing if anything failed."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report only."),
-        notes: bool = typer.Option(
-            False, "--notes", help="Create the reading note of each imported paper."
-        ),
-    ) -> None:
-        """Import BibTeX entries (merging records of the same paper) in one transaction.
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(
+        ..., help="BibTeX files (or JSON files written by `mtlkb export --format json`)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Write nothing if anything failed."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report only."),
+    notes: bool = typer.Option(
+        False, "--notes", help="Create the reading note of each imported paper."
+    ),
+) -> None:
+    """Import BibTeX entries (merging records of the same paper) in one transaction.
 
-        Problems are printed as FILE:LINE lines on stderr; the exit status is 1 when any
-        entry could not be imported.
-        """
-        from kb.bib_import import run
+    Problems are printed as FILE:LINE lines on stderr; the exit status is 1 when any
+    entry could not be imported.
+    """
+    from kb.core.bib_import import run
 
-        kb = require_kb(ctx)
-        report = run(kb, files, strict=strict, dry_run=dry_run, progress=is_tty(), notes=notes)
-        for line in report.problem_lines():
-            typer.echo(line, err=True)
-        for line in report.info_lines():
-            typer.echo(line)
-        for path in report.notes:
-            typer.echo(f"note {kb.rel(path)}")
-        typer.echo(report.summary())
-        if report.failed:
-            raise typer.Exit(1)
+    kb = require_kb(ctx)
+    report = run(kb, files, strict=strict, dry_run=dry_run, progress=is_tty(), notes=notes)
+    for line in report.problem_lines():
+        typer.echo(line, err=True)
+    for line in report.info_lines():
+        typer.echo(line)
+    for path in report.notes:
+        typer.echo(f"note {kb.rel(path)}")
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
 
-    @app.command()
-    def export(
-        ctx: typer.Context,
-        fmt: str = typer.Option("bibtex", "--format", "-f", help="bibtex or json."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."
-        ),
-    ) -> None:
-        """Export every paper as BibTeX or JSON (`mtlkb import` reads both back)."""
-        from kb.export import FORMATS
-        from kb.export import export as run_export
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: str = typer.Option("bibtex", "--format", "-f", help="bibtex or json."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="FILE",
+        help="Write to FILE (atomically) instead of stdout."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+) -> None:
+    """Export every paper as BibTeX or JSON (`mtlkb import` reads both back)."""
+    from kb.core.export import FORMATS
+    from kb.core.export import export as run_export
 
-        if fmt not in FORMATS:
-            fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        kb = require_kb(ctx)
-        try:
-            text = run_export(kb, fmt, output)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
-        if text is not None:
-            typer.echo(text, nl=False)
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    kb = require_kb(ctx)
+    try:
+        text = run_export(kb, fmt, output, replace=force)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    if text is not None:
+        typer.echo(text, nl=False)

@@ -4,22 +4,23 @@ from pathlib import Path
 
 import typer
 
-from kb.cli_support import get_kb
+from kb.cli.output import get_kb
 from kb.config import KB
 
+app = typer.Typer()
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def demo(
-        ctx: typer.Context,
-        directory: Path | None = typer.Argument(
-            None, help="KB folder (default: the current KB, e.g. this repository)."
-        ),
-        rerun: bool = typer.Option(False, help="Run reproductions again even if already run."),
-    ) -> None:
-        """Import the MTL canon, write notes, run the reproductions (smoke), build the site."""
-        from kb.demo import run
 
-        kb = KB(directory) if directory else get_kb(ctx)
-        index = run(kb, say=typer.echo, rerun=rerun)
-        typer.echo(str(index))
+@app.command()
+def demo(
+    ctx: typer.Context,
+    directory: Path | None = typer.Argument(
+        None, help="KB folder (default: the current KB, e.g. this repository)."
+    ),
+    rerun: bool = typer.Option(False, help="Run reproductions again even if already run."),
+) -> None:
+    """Import the MTL canon, write notes, run the reproductions (smoke), build the site."""
+    from kb.core.demo import run
+
+    kb = KB(directory) if directory else get_kb(ctx)
+    index = run(kb, say=typer.echo, rerun=rerun)
+    typer.echo(str(index))

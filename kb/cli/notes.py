@@ -2,7 +2,7 @@
 
 import typer
 
-from kb.cli_support import echo_json, fail, print_table, require_kb
+from kb.cli.output import echo_json, fail, print_table, require_kb
 
 
 def _open_editor(path) -> None:
@@ -25,76 +25,78 @@ def _open_editor(path) -> None:
         fail(f"the editor exited with status {code}")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def note(
-        ctx: typer.Context,
-        ref: str = typer.Argument(..., help="The paper (key, arXiv id or DOI)."),
-        edit: bool = typer.Option(False, "--edit", "-e", help="Open it in $VISUAL / $EDITOR."),
-    ) -> None:
-        """Print the path of a paper's note, creating it from the template if missing."""
-        from kb.notes.create import created_note
-        from kb.notes.index import sync_notes
-        from kb.store.papers import resolve_key
+app = typer.Typer()
 
-        kb = require_kb(ctx)
-        key = resolve_key(kb.db, ref)
-        if key is None:
-            fail(f"no paper {ref!r} in {kb.root}")
-        path, created = created_note(kb, key)
-        if created:
-            typer.echo(f"created {kb.rel(path)}", err=True)
-        if edit:
-            _open_editor(path)
-        sync_notes(kb)
-        typer.echo(str(path))
 
-    @app.command()
-    def notes(
-        ctx: typer.Context,
-        unread: bool = typer.Option(
-            False, "--unread", help="Only notes not yet read (no Read on date)."
-        ),
-        topic: str | None = typer.Option(None, "--topic", "-t", help="Only this topic."),
-        future: bool = typer.Option(
-            False, "--future", help="List future-reading refs not yet in the KB instead."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="A JSON array."),
-    ) -> None:
-        """Reading status of every note: answered questions, read on, time spent, topics."""
-        from kb.notes.index import sync_notes
-        from kb.notes.status import future_missing, list_notes, orphan_notes, totals
+@app.command()
+def note(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="The paper (key, arXiv id or DOI)."),
+    edit: bool = typer.Option(False, "--edit", "-e", help="Open it in $VISUAL / $EDITOR."),
+) -> None:
+    """Print the path of a paper's note, creating it from the template if missing."""
+    from kb.notes.create import created_note
+    from kb.notes.index import sync_notes
+    from kb.store.papers import resolve_key
 
-        kb = require_kb(ctx)
-        sync_notes(kb)
-        if future:
-            missing = future_missing(kb)
-            if as_json:
-                echo_json(missing)
-                return
-            if not missing:
-                typer.echo("every future-reading paper is in the KB")
-                return
-            print_table(["ref", "kind", "listed in"],
-                   [[m["ref"], m["kind"], ", ".join(m["cited_by"])] for m in missing])
-            typer.echo(f"{len(missing)} paper(s) to add")
-            return
-        items = list_notes(kb, unread=unread, topic=topic)
+    kb = require_kb(ctx)
+    key = resolve_key(kb.db, ref)
+    if key is None:
+        fail(f"no paper {ref!r} in {kb.root}")
+    path, created = created_note(kb, key)
+    if created:
+        typer.echo(f"created {kb.rel(path)}", err=True)
+    if edit:
+        _open_editor(path)
+    sync_notes(kb)
+    typer.echo(str(path))
+
+@app.command()
+def notes(
+    ctx: typer.Context,
+    unread: bool = typer.Option(
+        False, "--unread", help="Only notes not yet read (no Read on date)."
+    ),
+    topic: str | None = typer.Option(None, "--topic", "-t", help="Only this topic."),
+    future: bool = typer.Option(
+        False, "--future", help="List future-reading refs not yet in the KB instead."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="A JSON array."),
+) -> None:
+    """Reading status of every note: answered questions, read on, time spent, topics."""
+    from kb.notes.index import sync_notes
+    from kb.notes.status import future_missing, list_notes, orphan_notes, totals
+
+    kb = require_kb(ctx)
+    sync_notes(kb)
+    if future:
+        missing = future_missing(kb)
         if as_json:
-            echo_json([{k: i[k] for k in ("key", "title", "path", "answered", "questions",
-                                          "read_on", "minutes", "topics")} for i in items])
+            echo_json(missing)
             return
-        for path in orphan_notes(kb):
-            typer.echo(f"warning: {path}: no paper with this key in the KB", err=True)
-        if not items:
-            typer.echo("no notes")
+        if not missing:
+            typer.echo("every future-reading paper is in the KB")
             return
-        print_table(
-            ["key", "title", "answered", "read on", "minutes", "topics"],
-            [[i["key"], i["title"] or "", f"{i['answered']}/{i['questions']}",
-              i["read_on"] or "", str(i["minutes"]) if i["minutes"] else "",
-              ", ".join(i["topics"])] for i in items],
-        )
-        t = totals(items)
-        typer.echo(f"{t['notes']} paper(s) with notes, {t['read']} read, "
-                   f"{t['minutes']} minutes read")
+        print_table(["ref", "kind", "listed in"],
+               [[m["ref"], m["kind"], ", ".join(m["cited_by"])] for m in missing])
+        typer.echo(f"{len(missing)} paper(s) to add")
+        return
+    items = list_notes(kb, unread=unread, topic=topic)
+    if as_json:
+        echo_json([{k: i[k] for k in ("key", "title", "path", "answered", "questions",
+                                      "read_on", "minutes", "topics")} for i in items])
+        return
+    for path in orphan_notes(kb):
+        typer.echo(f"warning: {path}: no paper with this key in the KB", err=True)
+    if not items:
+        typer.echo("no unread notes" if unread else "no notes")
+        return
+    print_table(
+        ["key", "title", "answered", "read on", "minutes", "topics"],
+        [[i["key"], i["title"] or "", f"{i['answered']}/{i['questions']}",
+          i["read_on"] or "", str(i["minutes"]) if i["minutes"] else "",
+          ", ".join(i["topics"])] for i in items],
+    )
+    t = totals(items)
+    typer.echo(f"{t['notes']} paper(s) with notes, {t['read']} read, "
+               f"{t['minutes']} minutes read")

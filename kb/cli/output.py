@@ -1,4 +1,4 @@
-"""Small helpers shared by the command modules: the KB from ``--kb``, errors, output."""
+"""Helpers of the command modules: the KB from ``--kb``, one-line errors, JSON and tables."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def get_kb(ctx: typer.Context) -> KB:
     if "kb" not in obj:
         obj["kb"] = KB.find(obj.get("kb_path"))
         root.obj = obj
+        root.call_on_close(obj["kb"].close)
     return obj["kb"]
 
 

@@ -109,7 +109,7 @@ def indexed_notes(kb: KB) -> dict[str, NoteInfo]:
 # -- taxonomy ----------------------------------------------------------------------------
 def load_taxonomy(kb: KB) -> dict[str, dict[str, Any]]:
     """Topic id -> {title, parent, description}: the taxonomy, then the KB's own topics."""
-    from kb.taxonomy import load_taxonomy as taxonomy
+    from kb.core.taxonomy import load_taxonomy as taxonomy
 
     out = {t.name: {"title": t.title, "parent": t.parent, "description": t.description}
            for t in taxonomy()}
@@ -146,9 +146,9 @@ def group_of(last_name: str) -> str:
 
 # -- the whole ---------------------------------------------------------------------------
 def gather(kb: KB) -> SiteData:
-    from kb.notes_hook import refresh_notes
-    from kb.repro_links import linked_reproductions
-    from kb.social import social_record
+    from kb.core.social import social_record
+    from kb.notes.index import sync_notes as refresh_notes
+    from kb.repro.links import linked_reproductions
     from kb.store.papers import list_papers
 
     refresh_notes(kb)
@@ -236,8 +236,8 @@ def _resolver(papers: list[Paper]):
 
 def gather_reproductions(kb: KB) -> list[dict[str, Any]]:
     """Each registered reproduction with its runs (newest first) and linked papers."""
-    from kb.repro_links import linked_papers
-    from kb.runs import runs_for
+    from kb.repro.links import linked_papers
+    from kb.repro.runs import runs_for
     from reproductions import registry
 
     out = []
@@ -280,7 +280,7 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
 
 def latest_full_run(kb: KB, summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The full run row behind a run summary (``latest_run`` of a linked reproduction)."""
-    from kb.runs import get_run
+    from kb.repro.runs import get_run
 
     run_id = (summary or {}).get("run_id") or (summary or {}).get("id")
     return get_run(kb, run_id) if run_id else None

@@ -174,7 +174,7 @@ def paper_list(data: SiteData, keys: Iterable[str], up: str) -> str:
 # -- BibTeX ------------------------------------------------------------------------------
 def bibtex_for(p: Paper) -> str:
     """The stored entry as imported, else the one ``mtlkb export`` generates."""
-    from kb.export import generate_bibtex
+    from kb.core.export import generate_bibtex
 
     if p.bibtex and p.bibtex.strip():
         return p.bibtex.strip()

@@ -348,24 +348,31 @@ def _link_topics(
 
 def add_topics(
     db: sqlite_utils.Database, key: str, topics: Iterable[str], known: set[str] | None = None
-) -> None:
-    """Tag paper ``key`` with ``topics`` (created as needed) and refresh its search text."""
-    _link_topics(db, key, _clean_topics(topics), known)
+) -> list[str]:
+    """Tag paper ``key`` with ``topics`` (created as needed) and refresh its search text;
+    returns the topics it did not have yet."""
+    topics = _clean_topics(topics)
+    had = set(topics_of(db, key))
+    _link_topics(db, key, topics, known)
     _refresh_topics_text(db, key)
+    return [t for t in topics if t not in had]
 
 
-def remove_topics(db: sqlite_utils.Database, key: str, topics: Iterable[str]) -> None:
-    """Untag paper ``key``."""
-    db.conn.executemany(
-        "DELETE FROM paper_topics WHERE paper_key = ? AND topic = ?", [(key, t) for t in topics]
-    )
+def remove_topics(db: sqlite_utils.Database, key: str, topics: Iterable[str]) -> list[str]:
+    """Untag paper ``key``; returns the topics it had (and no longer has)."""
+    removed = [t for t in dict.fromkeys(topics) if db.conn.execute(
+        "DELETE FROM paper_topics WHERE paper_key = ? AND topic = ?", [key, t]).rowcount]
     _refresh_topics_text(db, key)
+    return removed
+
+
+def topics_of(db: sqlite_utils.Database, key: str) -> list[str]:
+    return [r[0] for r in db.conn.execute(
+        "SELECT topic FROM paper_topics WHERE paper_key = ? ORDER BY topic", [key])]
 
 
 def _refresh_topics_text(db: sqlite_utils.Database, key: str) -> None:
-    names = [r[0] for r in db.conn.execute(
-        "SELECT topic FROM paper_topics WHERE paper_key = ? ORDER BY topic", [key]
-    )]
+    names = topics_of(db, key)
     db.conn.execute("UPDATE papers SET topics_text = ? WHERE key = ?", [" ".join(names), key])
 
 

@@ -1,6 +1,6 @@
 """The social tables (``paper_social``, ``collections``, ``collection_papers``, ``reviews``),
 read as :mod:`kb.models.social` records. Writers take the connection of an open write
-transaction; nothing here checks input (see :mod:`kb.social`)."""
+transaction; nothing here checks input (see :mod:`kb.core.social`)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def test_each_module_is_complete(rid: str) -> None:
 def test_registry_and_cli_modules_do_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import reproductions.registry, reproductions.spec, kb.runs, kb.commands.repro\n"
+        "import reproductions.registry, reproductions.spec, kb.repro.runs, kb.cli.repro\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -9,7 +9,7 @@ that text; other fields and formatting stay as they were. A paper without origin
 JSON: an array of paper objects (``Paper.public_dict()`` plus ``month``, ``source``,
 ``authors_full``, ``bibtex`` and ``fields``: every Paper field, so a re-import is exact),
 or ``{"papers": [...], "social": {...}}`` when the store has a social module
-(``kb.social.export_social``).
+(``kb.core.social.export_social``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.config import KB
+from kb.config import KB, KBError
 from kb.files import write_atomic
 from kb.latex import escape
 from kb.models import Author, Paper
@@ -147,7 +147,7 @@ def paper_json(paper: Paper) -> dict:
 
 
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    from kb.social import export_social
+    from kb.core.social import export_social
 
     data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -163,8 +163,12 @@ def export_text(kb: KB, fmt: str) -> str:
     return to_bibtex(papers) if fmt == "bibtex" else to_json(kb, papers)
 
 
-def export(kb: KB, fmt: str, output: Path | None = None) -> str | None:
-    """The export as text (``output`` None), or written to ``output`` atomically."""
+def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = False
+           ) -> str | None:
+    """The export as text (``output`` None), or written to ``output`` atomically; an
+    existing ``output`` is replaced only with ``replace``."""
+    if output is not None and not replace and Path(output).exists():
+        raise KBError(f"{output} exists (pass --force to replace it)")
     text = export_text(kb, fmt)
     if output is None:
         return text

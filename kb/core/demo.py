@@ -12,18 +12,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kb.bib_import import run as import_bib
 from kb.config import KB
-from kb.init import init_kb
+from kb.core.bib_import import run as import_bib
+from kb.core.init import init_kb
+from kb.core.taxonomy import sync_taxonomy
 from kb.notes.create import ensure_note
-from kb.repro_links import linked_papers
-from kb.run_exec import execute_run
-from kb.runs import runs_for
+from kb.repro.execute import execute_run
+from kb.repro.links import linked_papers
+from kb.repro.runs import runs_for
 from kb.store.lookup import key_of_arxiv
-from kb.taxonomy import sync_taxonomy
 from reproductions import registry
 
-CANON_PATH = Path(__file__).parent / "data" / "canon.bib"
+CANON_PATH = Path(__file__).parent.parent / "data" / "canon.bib"
 SURVEY_ARXIV_IDS = ("1706.05098", "2009.09796")
 
 Say = Callable[[str], None]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kb.config import KB, KBError
 from kb.files import write_atomic
 from kb.models.run import Run
-from kb.runs import finish_run, get_run, start_run
+from kb.repro.runs import finish_run, get_run, start_run
 from reproductions import registry
 from reproductions.spec import Reproduction
 

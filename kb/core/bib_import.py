@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import KB, KBError
+from kb.core.social import import_social
 from kb.models import Author, Paper
-from kb.social import import_social
 from kb.sources.bibtex_source import BibParse, BibRecord, Problem
 
 # Show a progress bar (when asked to, i.e. on a terminal) from this many input bytes on.

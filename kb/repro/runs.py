@@ -2,7 +2,7 @@
 
 A run is a :class:`~kb.models.run.Run` stored in ``runs`` (status ``running`` -> ``done`` |
 ``failed`` | ``interrupted``) plus its artifacts in ``kb.runs_dir/<run_id>/``;
-:mod:`kb.run_exec` runs one and records it, :mod:`kb.repro_links` links papers to
+:mod:`kb.repro.execute` runs one and records it, :mod:`kb.repro.links` links papers to
 reproductions. The SQL is in :mod:`kb.store.runs`.
 
 Committed reference runs (``reproductions/reference/*.json``) are merged into

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.config import KB, KBError
-from kb.runs import reproduction_summary
+from kb.repro.runs import reproduction_summary
 from kb.store import links
 from kb.store.lookup import resolve_key
 from reproductions import registry

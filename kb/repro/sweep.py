@@ -1,6 +1,6 @@
 """Sweeps: one reproduction over methods x seeds, on submitit (``mtlkb repro sweep``).
 
-Each cell (method, seed) is one ordinary run, executed by :func:`kb.run_exec.execute_run` in a
+Each cell (method, seed) is one ordinary run, executed by :func:`kb.repro.execute.execute_run` in a
 job that submitit starts: a subprocess per job with its ``LocalExecutor`` on one machine, a
 Slurm job array on a cluster (``executor="slurm"``). submitit was chosen over Ray because it
 needs no running service, its local executor is plain subprocesses (what a laptop has), and the
@@ -32,7 +32,7 @@ from pydantic import BaseModel
 
 from kb.config import KB, KBError
 from kb.models.run import Run
-from kb.runs import runs_for
+from kb.repro.runs import runs_for
 
 Executor = Literal["local", "slurm", "debug"]
 EXECUTORS: tuple[str, ...] = ("local", "slurm", "debug")
@@ -150,7 +150,7 @@ def _finished_keys(kb: KB, repro_id: str) -> dict[str, Run]:
 def _job(root: str, repro_id: str, scale: str, seed: int, device: str,
          overrides: dict[str, Any]) -> dict[str, Any]:
     """What one submitit job runs (in its own process): one recorded run."""
-    from kb.run_exec import execute_run
+    from kb.repro.execute import execute_run
 
     kb = KB(Path(root))
     try:

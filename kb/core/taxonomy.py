@@ -14,7 +14,7 @@ from kb.store.topics import put_topics
 if TYPE_CHECKING:
     import sqlite_utils
 
-TAXONOMY_PATH = Path(__file__).parent / "data" / "taxonomy.toml"
+TAXONOMY_PATH = Path(__file__).parent.parent / "data" / "taxonomy.toml"
 
 
 class Topic(BaseModel):
