@@ -3,7 +3,8 @@
 The template (``kb/notes/template.md``, or ``templates/note.md`` in the KB folder) uses a
 deliberately tiny placeholder syntax: ``{{name}}`` or ``{{name|filter}}`` with the filters
 ``json`` (a JSON string, safe inside the HTML comment of the header) and ``md`` (one line,
-``<`` and ``>`` escaped). Substitution is one regex pass: values are never re-scanned, and
+``<``, ``>`` and ``&`` as entities, Markdown syntax backslash-escaped) and ``url`` (an
+http(s) URL or nothing). Substitution is one regex pass: values are never re-scanned, and
 ``str.format`` never sees user text. An unknown placeholder is left as it is.
 """
 
@@ -56,8 +57,31 @@ def json_value(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+# Markdown syntax a title could carry that makes links, images, emphasis or attributes:
+# backslash-escaped, so a title such as ``**b** [x](javascript:alert(1))`` stays text in the
+# note's heading (the header keeps the title as JSON; the parser reads it from there). A
+# closing ``}`` at the end is escaped too (attr_list reads ``{: onclick=...}`` there);
+# braces and backticks elsewhere are left as typed (inert in a heading).
+_MD_SPECIAL = set("\\*_[]()!")
+
+
 def md_line(text: str | None) -> str:
-    return one_line(text).replace("<", "&lt;").replace(">", "&gt;")
+    """One line of inert Markdown text: HTML characters as entities, Markdown escaped."""
+    out = []
+    for ch in one_line(text):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    if out and out[-1] == "}":
+        out[-1] = "\\}"
+    return "".join(out)
 
 
 def balance_braces(text: str) -> str:
@@ -190,7 +214,15 @@ def note_values(paper: Paper, key: str) -> dict[str, str]:
     }
 
 
-FILTERS = {"json": json_value, "md": md_line, "line": one_line}
+def url_line(text: str | None) -> str:
+    """An http(s) URL as one word (``<``/``>`` as entities), or '' for any other scheme."""
+    s = "".join(str(text or "").split())
+    if not s.lower().startswith(("http://", "https://")):
+        return ""
+    return s.replace("<", "&lt;").replace(">", "&gt;")
+
+
+FILTERS = {"json": json_value, "md": md_line, "line": one_line, "url": url_line}
 
 
 def fill(template: str, values: dict[str, str]) -> str:

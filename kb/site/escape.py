@@ -5,7 +5,8 @@ Pages are Markdown files holding mostly raw HTML. Text from outside the KB goes 
 numeric character reference, so neither the browser nor Python-Markdown (nor Zensical's
 Markdown) can read it as markup. Front-matter values go through :func:`yaml_str`, which
 produces a single-quoted YAML scalar with no backslash and no surrogate (Zensical rejects
-both), holding HTML-escaped text (MkDocs' templates print ``page.title`` unescaped).
+both), holding HTML-escaped text, quotes included (MkDocs' templates print ``page.title`` and
+``page.meta.description`` unescaped, the latter inside an attribute).
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ def yaml_str(value: object) -> str:
     s = unicodedata.normalize("NFC", s)
     s = s.replace("\\", "\u29f5")
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "'" + s.replace("'", "''") + "'"
+    # Themes print front-matter values inside double-quoted attributes (``<meta
+    # name="description" content="...">``) unescaped: a quote would end the attribute.
+    s = s.replace('"', "&quot;").replace("'", "&#39;")
+    return "'" + s + "'"
 
 
 def slug(value: object, max_len: int = 80) -> str:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from kb.config import KB
 from kb.site import pages
-from kb.site.paper_page import paper_page
-from kb.site.pieces import Artifacts
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
+from kb.site.paper_page import paper_page
+from kb.site.pieces import Artifacts
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # Packaged file -> where it goes in the docs. The shim's URL must contain "iframe-worker":

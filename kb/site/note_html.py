@@ -82,12 +82,61 @@ def _exclude_tail(body: str, budget: int) -> str:
     return head + "\n\n#### (continued) { data-search-exclude }\n" + "\n".join(lines)
 
 
-def note_markdown(info: NoteInfo) -> str:
-    """The user's note as Markdown: header stripped, citation block and template boilerplate
-    (questions, "Read on:" lines) kept out of the search index."""
+_WIKI = re.compile(r"\[\[\s*([^\[\]|\s]+)\s*(?:\|([^\[\]]*))?\]\]")
+_NOTE_EXTENSIONS = ("attr_list", "tables", "admonition", "fenced_code", "sane_lists")
+
+
+def _wiki_links(body: str, by_key: dict, up: str) -> str:
+    """``[[key]]`` (or ``[[key|label]]``) outside code fences as a link to that paper."""
+    from kb.site.escape import oneline, text
+
+    def sub(m: re.Match) -> str:
+        key = m.group(1)
+        p = by_key.get(key)
+        if p is None:
+            return m.group(0)
+        label = oneline(m.group(2)) if m.group(2) else oneline(p.title or key)
+        return (f'<a class="mtlkb-ref" href="{up}papers/{text(key)}.html" '
+                f'title="{text(key)}">{label}</a>')
+
+    lines, fence = body.split("\n"), None
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if m and fence is None:
+            fence = m.group(1)[0] * 3
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        if "[[" in line:
+            lines[i] = _WIKI.sub(sub, line)
+    return "\n".join(lines)
+
+
+def render_markdown(body: str) -> str:
+    """Markdown -> sanitized HTML (no script, event handler, or javascript:/data: URL)."""
+    import markdown
+
+    from kb.site.sanitize import clean_html
+
+    md = markdown.Markdown(extensions=list(_NOTE_EXTENSIONS), output_format="html")
+    return clean_html(md.convert(body))
+
+
+def note_markdown(info: NoteInfo, by_key: dict | None = None, up: str = "../") -> str:
+    """The user's note as sanitized HTML for the page: header stripped, ``[[key]]`` links
+    resolved, citation block and template boilerplate (questions, "Read on:" lines) kept out
+    of the search index.
+
+    The note is rendered here (not by MkDocs) so that its HTML can be sanitized: a note may
+    hold text pasted from anywhere, and neither MkDocs nor Zensical strips ``javascript:``
+    links or raw ``<script>`` from Markdown.
+    """
     body = _exclude_boilerplate(info.body.strip("\n"))
     body = _CITATION.sub(_citation_html, body)
     if len(body) > SEARCH_TEXT_BUDGET:
         body = _exclude_tail(body, SEARCH_TEXT_BUDGET - 2000)
-    # Unclosed HTML in a note must not swallow the rest of the page.
-    return body + "\n"
+    if by_key:
+        body = _wiki_links(body, by_key, up)
+    return '<div class="mtlkb-note">\n' + render_markdown(body) + "\n</div>\n"

@@ -97,7 +97,7 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
         if meta_bits:
             out.append(f'<p class="mtlkb-meta" data-search-exclude>'
                        f'{text(" · ".join(meta_bits))}</p>\n\n')
-        out.append(note_markdown(info) + "\n\n")
+        out.append(note_markdown(info, data.by_key, up) + "\n\n")
     else:
         out.append(f'<p data-search-exclude><em>No note yet</em>: '
                    f"<code>mtlkb note {text(key)}</code> creates one.</p>\n\n")
