@@ -24,3 +24,6 @@ def demo(
     kb = KB(directory) if directory else get_kb(ctx)
     index = run(kb, say=typer.echo, rerun=rerun)
     typer.echo(str(index))
+    typer.echo(f"next: open {index} in a browser; `source .venv/bin/activate` puts `mtlkb` on "
+               "your PATH, then try `mtlkb list`, `mtlkb search \"gradient conflict\"`, "
+               "`mtlkb show ruder2017overview`, `mtlkb repro list`")

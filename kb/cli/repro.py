@@ -29,7 +29,8 @@ def _parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
 
 
 def _verdict_line(v: dict[str, Any]) -> str:
-    mark = "PASS" if v.get("passed") else "FAIL"
+    outcome = v.get("outcome") or ("passed" if v.get("passed") else "failed")
+    mark = {"passed": "PASS", "failed": "FAIL"}.get(outcome, str(outcome).upper())
     claim = str(v.get("claim"))
     kind = "" if claim.startswith("[") else f"({v.get('kind', 'paper')}) "
     paper = v.get("paper")
