@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from dataclasses import dataclass
@@ -56,10 +57,11 @@ class CliResult:
 
 
 def run_cli(kb: KB | Path | None, *args: str, env: dict | None = None, input: str | None = None,
-            timeout: float = 120) -> CliResult:
+            timeout: float = 120, cwd: Path | None = None) -> CliResult:
     """Run ``mtlkb ARGS`` in-process (typer's CliRunner) with ``MTLKB_HOME`` set to ``kb``.
 
-    The one CLI harness of the tests. The environment is the test's, with ``env`` on top;
+    The one CLI harness of the tests. The environment is the test's, with ``env`` on top
+    (a value of None unsets a variable), in ``cwd`` if given;
     an uncaught exception is status 1 with its traceback on stderr, as in a real process.
     Tests that need a real process (start-up imports, signals, concurrency) spawn one.
     """
@@ -71,8 +73,9 @@ def run_cli(kb: KB | Path | None, *args: str, env: dict | None = None, input: st
     if kb is not None:
         full_env["MTLKB_HOME"] = str(kb.root if isinstance(kb, KB) else kb)
     full_env.update(env or {})
-    result = CliRunner().invoke(app, list(args), env=full_env, input=input,
-                                catch_exceptions=True)
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(app, list(args), env=full_env, input=input,
+                                    catch_exceptions=True)
     stderr = result.stderr
     code = result.exit_code
     if result.exception is not None and not isinstance(result.exception, SystemExit):

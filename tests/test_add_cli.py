@@ -1,4 +1,4 @@
-"""``mtlkb add`` end to end: the real command in a subprocess, the real ``arxiv`` client, a local
+"""``mtlkb add`` end to end: the real command (in-process), the real ``arxiv`` client, a local
 arXiv stand-in on 127.0.0.1 (``$MTLKB_ARXIV_API``), a KB made with ``mtlkb init``.
 
 The proxy variables point at a closed port in every run: requests to the local endpoint must
@@ -8,7 +8,6 @@ not go through them.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,9 +16,7 @@ from pathlib import Path
 
 import pytest
 from arxiv_server import ArxivServer, free_port
-
-_SCRIPT = Path(sys.executable).with_name("mtlkb")
-MTLKB = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "kb"]
+from kbtest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,7 @@ def _reset(server):
 
 @pytest.fixture(scope="module")
 def _template(tmp_path_factory, server) -> Path:
-    """A KB made once with ``mtlkb init`` (copied for each test: subprocesses are slow)."""
+    """A KB made once with ``mtlkb init`` (copied for each test)."""
     root = tmp_path_factory.mktemp("template") / "kb"
     r = mtlkb(None, "--kb", str(root), "init", url=None)
     assert r.returncode == 0, r.stderr
@@ -53,17 +50,10 @@ def kb_dir(_template, tmp_path) -> Path:
 
 
 def mtlkb(kb: Path | None, *args: str, url: str | None, timeout: float = 60):
-    env = {k: v for k, v in os.environ.items() if k not in ("MTLKB_HOME", "NO_PROXY", "no_proxy")}
-    dead = f"http://127.0.0.1:{free_port()}"
-    env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, http_proxy=dead, https_proxy=dead)
-    if kb is not None:
-        env["MTLKB_HOME"] = str(kb)
-    if url is not None:
-        env["MTLKB_ARXIV_API"] = url
-    else:
-        env.pop("MTLKB_ARXIV_API", None)
-    return subprocess.run([*MTLKB, *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    dead = f"http://127.0.0.1:{free_port()}"  # a proxy that is not there: 127.0.0.1 only
+    env = {"NO_PROXY": None, "no_proxy": None, "HTTP_PROXY": dead, "HTTPS_PROXY": dead,
+           "http_proxy": dead, "https_proxy": dead, "MTLKB_ARXIV_API": url}
+    return run_cli(kb, *args, env=env, timeout=timeout)
 
 
 def listing(kb: Path) -> list[dict]:

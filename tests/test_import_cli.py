@@ -1,4 +1,5 @@
-"""``mtlkb import`` end to end: the real command in a subprocess on a fresh KB."""
+"""``mtlkb import`` end to end: the real command (in-process) on a fresh KB; a process where
+it is the point (Ctrl-C during a large import)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from kbtest import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bib"
 MTLKB = shutil.which("mtlkb", path=str(Path(sys.executable).parent)) or shutil.which("mtlkb")
 
 
-def mtlkb(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MTLKB_HOME=str(home), COLUMNS="200", NO_COLOR="1")
-    cmd = [MTLKB, *args] if MTLKB else [sys.executable, "-m", "kb", *args]
-    return subprocess.run(
-        cmd, env=env, cwd=cwd or home, capture_output=True, text=True, timeout=120
-    )
+def mtlkb(home: Path, *args: str, cwd: Path | None = None):
+    return run_cli(home, *args, cwd=cwd or home, env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
 def new_kb(path: Path) -> Path:

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from kbtest import run_cli
 
-from kb.cli import app
 from kb.config import KB
 from kb.repro import links as repro_links
 from kb.repro import runs
@@ -26,7 +25,7 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 def invoke(kb_dir: Path, *args: str):
-    return CliRunner().invoke(app, ["--kb", str(kb_dir), *args], catch_exceptions=False)
+    return run_cli(None, "--kb", str(kb_dir), *args)
 
 
 def add_paper(kb_dir: Path, key: str, arxiv_id: str | None = None, doi: str | None = None) -> None:
@@ -41,7 +40,7 @@ def add_paper(kb_dir: Path, key: str, arxiv_id: str | None = None, doi: str | No
 def test_list_json(kb_dir: Path) -> None:
     res = invoke(kb_dir, "repro", "list", "--json")
     assert res.exit_code == 0, res.output
-    items = json.loads(res.output)
+    items = json.loads(res.stdout)
     ids = [i["id"] for i in items]
     assert {"toy-pareto", "kendall-uncertainty", "multimnist"} <= set(ids)
     for item in items:
@@ -54,7 +53,7 @@ def test_run_records_and_show(kb_dir: Path) -> None:
     res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--scale", "smoke",
                  "--seed", "0", "--json")
     assert res.exit_code == 0, res.output
-    run = json.loads(res.output)
+    run = json.loads(res.stdout)
     assert run["status"] == "done" and run["reproduction"] == FAST
     assert run["device"] == "cpu" and run["scale"] == "smoke" and run["seed"] == 0
     assert run["verdicts"] and all(v["passed"] for v in run["verdicts"])
@@ -74,10 +73,10 @@ def test_run_records_and_show(kb_dir: Path) -> None:
     assert row[4] == "smoke" and row[5] > 0 and "torch" in json.loads(row[6])
     assert json.loads(row[7])["seed"] == 0 and row[8] is None
 
-    listed = json.loads(invoke(kb_dir, "repro", "list", "--json").output)
+    listed = json.loads(invoke(kb_dir, "repro", "list", "--json").stdout)
     assert next(i for i in listed if i["id"] == FAST)["last_verdict"] == "passed"
 
-    shown = json.loads(invoke(kb_dir, "repro", "show", FAST, "--json").output)
+    shown = json.loads(invoke(kb_dir, "repro", "show", FAST, "--json").stdout)
     assert shown["reproduction"]["id"] == FAST
     assert shown["runs"][0]["run_id"] == run["run_id"]
     assert shown["runs"][0]["plots"] and shown["runs"][0]["metrics"] == run["metrics"]
@@ -89,10 +88,10 @@ def test_same_seed_same_metrics_and_seeds(kb_dir: Path) -> None:
     res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seeds", "2", "--json",
                  "--set", "epochs=30")
     assert res.exit_code in (0, 2), res.output  # 2: a claim failed (30 epochs is short)
-    out = json.loads(res.output)
+    out = json.loads(res.stdout)
     assert isinstance(out, list) and [r["seed"] for r in out] == [0, 1]
     again = json.loads(invoke(kb_dir, "repro", "run", FAST, "--device", "cpu", "--seed", "1",
-                              "--json", "--set", "epochs=30").output)
+                              "--json", "--set", "epochs=30").stdout)
     assert again["metrics"] == out[1]["metrics"]
     assert again["run_id"] != out[1]["run_id"]
     assert len(runs.runs_for(KB.find(kb_dir), FAST, include_reference=False)) == 3
@@ -104,17 +103,17 @@ def test_crash_marks_failed_with_traceback(kb_dir: Path, monkeypatch: pytest.Mon
     def boom(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    before = json.loads(invoke(kb_dir, "repro", "list", "--json").output)
+    before = json.loads(invoke(kb_dir, "repro", "list", "--json").stdout)
     monkeypatch.setattr(kendall_uncertainty, "run", boom)
-    res = CliRunner().invoke(app, ["--kb", str(kb_dir), "repro", "run", FAST, "--device", "cpu",
-                                   "--json"])
+    res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu",
+                                   "--json")
     assert res.exit_code == 1
     run = json.loads(res.stdout)
     assert run["status"] == "failed" and "simulated crash" in run["error"]
     tb = kb_dir / run["artifacts"][0]
     assert tb.name == "traceback.txt" and "simulated crash" in tb.read_text()
     # a crash is no verdict on the claim: the last verdict (reference runs only) is unchanged
-    after = json.loads(invoke(kb_dir, "repro", "list", "--json").output)
+    after = json.loads(invoke(kb_dir, "repro", "list", "--json").stdout)
     assert [i["last_verdict"] for i in after] == [i["last_verdict"] for i in before]
 
 
@@ -125,7 +124,7 @@ def test_interrupt_marks_interrupted(kb_dir: Path, monkeypatch: pytest.MonkeyPat
         raise KeyboardInterrupt
 
     monkeypatch.setattr(kendall_uncertainty, "run", interrupted)
-    res = CliRunner().invoke(app, ["--kb", str(kb_dir), "repro", "run", FAST, "--device", "cpu"])
+    res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu")
     assert res.exit_code == 130
     rows = runs.runs_for(KB.find(kb_dir), FAST, include_reference=False)
     assert len(rows) == 1 and rows[0]["status"] == "interrupted"
@@ -139,8 +138,8 @@ def test_bad_input_is_one_line_error(kb_dir: Path) -> None:
                  ("repro", "show", "nope"),
                  ("link", "no-paper", FAST),
                  ("repro", "run", FAST, "--set", "no_such_field=1")):
-        res = CliRunner().invoke(app, ["--kb", str(kb_dir), *args])
-        assert res.exit_code == 1, (args, res.output)
+        res = invoke(kb_dir, *args)
+        assert res.exit_code == 1, (args, res.stdout)
         assert res.stderr.count("\n") == 1 and res.stderr.startswith("error:"), res.stderr
 
 
@@ -159,7 +158,7 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
 
     res = invoke(kb_dir, "link", "caruana1997", "mmoe-synthetic", "--json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.output) == {"paper_key": "caruana1997", "reproduction": "mmoe-synthetic",
+    assert json.loads(res.stdout) == {"paper_key": "caruana1997", "reproduction": "mmoe-synthetic",
                                       "source": "manual"}
     kb = KB.find(kb_dir)
     linked = repro_links.linked_reproductions(kb, "caruana1997")
@@ -176,7 +175,7 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     assert (summary["reference"] or {}).get("verdict") == expected
     assert expected is None or summary["reference"]["reference"] is True
     kb.close()
-    shown = json.loads(invoke(kb_dir, "repro", "show", "mmoe-synthetic", "--json").output)
+    shown = json.loads(invoke(kb_dir, "repro", "show", "mmoe-synthetic", "--json").stdout)
     assert {p["key"] for p in shown["reproduction"]["papers"]} == {"ma2018mmoe", "caruana1997"}
 
 
