@@ -132,28 +132,51 @@ def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -
     return time.perf_counter() - t0
 
 
-def write_worker_sources(site_dir: Path) -> list[Path]:
-    """Beside each theme worker script, ``<name>.src.js`` holding its source as a string.
+SEARCH_WORKER = Path(__file__).resolve().parent / "assets" / "search_worker.js"
 
-    From file:// a page may not start ``new Worker(url)``, but it may load a script and start
-    a Worker from a blob: URL; the local shim does that with these files, so the search index
-    is built off the main thread (a 5,000-paper index takes seconds to build).
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.write_bytes(data)
+    return True
+
+
+def write_worker_sources(site_dir: Path) -> list[Path]:
+    """Replace Material's search worker with mtlkb's, and write ``<name>.src.js`` beside it.
+
+    Material's worker builds a lunr index with token positions on every page load (seconds
+    and hundreds of MB at thousands of papers); ``assets/search_worker.js`` answers the same
+    messages from a plain inverted index. From file:// a page may not start
+    ``new Worker(url)``, but it may load a script and start a Worker from a blob: URL; the
+    local shim does that with the ``.src.js`` file, so the index is built off the main thread.
+    Files are only rewritten when their content changes.
     """
     written = []
     folder = site_dir / "assets" / "javascripts" / "workers"
     if not folder.is_dir():
         return written
+    ours = SEARCH_WORKER.read_text(encoding="utf-8")
     for js in sorted(folder.glob("*.js")):
         if js.name.endswith(".src.js"):
             continue
-        source = js.read_text(encoding="utf-8")
-        source = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", source)
+        if js.name.startswith("search."):
+            source = ours
+            if _write_if_changed(js, ours):
+                written.append(js)
+            js.with_name(js.name + ".map").unlink(missing_ok=True)
+        else:
+            source = js.read_text(encoding="utf-8")
+            source = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", source)
         target = js.with_name(js.name + ".src.js")
-        target.write_text(
-            "(self.__mtlkbWorkerSrc = self.__mtlkbWorkerSrc || {})"
-            f"[{json.dumps(js.name)}] = {json.dumps(source, ensure_ascii=True)};\n",
-            encoding="utf-8")
-        written.append(target)
+        wrapped = ("(self.__mtlkbWorkerSrc = self.__mtlkbWorkerSrc || {})"
+                   f"[{json.dumps(js.name)}] = {json.dumps(source, ensure_ascii=True)};\n")
+        if _write_if_changed(target, wrapped):
+            written.append(target)
     return written
 
 
