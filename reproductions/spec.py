@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Scale = Literal["smoke", "medium", "full"]
 SCALES: tuple[str, ...] = ("smoke", "medium", "full")
@@ -69,19 +69,48 @@ class ExperimentConfig(BaseModel):
         return cls(scale=scale, seed=seed, **values)
 
 
+Outcome = Literal["passed", "failed", "inconclusive"]
+OUTCOMES: tuple[str, ...] = ("passed", "failed", "inconclusive")
+
+
 class Verdict(BaseModel):
     """One claim checked: our number beside the paper's, and the tolerance that decided it.
 
     ``kind`` is ``"paper"`` when the paper's claim itself is checked (full scale) and
     ``"sanity"`` for the smoke-scale checks of the trend the paper claims.
+
+    ``outcome`` is ``"passed"``, ``"failed"`` or ``"inconclusive"`` (a comparative claim
+    decided over seeds by :func:`reproductions.stats.decide`: the confidence interval of
+    the paired difference lies on the claimed side, on the other side, or straddles the
+    bound). ``passed`` is kept for old stored runs, whose JSON has only ``passed``: the
+    missing one of the two is derived, and ``passed`` is True only for outcome
+    ``"passed"``. ``interval`` (low, high) and ``n_seeds`` are set for interval verdicts.
     """
 
     claim: str
     ours: float | int | str | bool | None
     paper: float | int | str | bool | None = None
     tolerance: str
+    outcome: Outcome
     passed: bool
     kind: Literal["paper", "sanity"] = "paper"
+    interval: tuple[float, float] | None = None
+    n_seeds: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outcome_or_passed(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        has_o = data.get("outcome") is not None
+        has_p = data.get("passed") is not None
+        if has_o and not has_p:
+            data = {**data, "passed": data["outcome"] == "passed"}
+        elif has_p and not has_o:
+            data = {**data, "outcome": "passed" if data["passed"] else "failed"}
+        elif has_o and has_p and bool(data["passed"]) != (data["outcome"] == "passed"):
+            raise ValueError(f"passed={data['passed']!r} contradicts outcome={data['outcome']!r}")
+        return data
 
     @field_validator("ours", "paper")
     @classmethod
@@ -103,10 +132,28 @@ class Result(BaseModel):
     def passed(self) -> bool:
         return all(v.passed for v in self.verdicts)
 
+    @property
+    def outcome(self) -> str | None:
+        return overall_verdict(self.verdicts)
+
+
+def verdict_outcome(v: dict[str, Any] | Verdict) -> str:
+    """One verdict's outcome; a stored verdict without ``outcome`` (older runs) is read
+    from ``passed``."""
+    if isinstance(v, Verdict):
+        return v.outcome
+    outcome = v.get("outcome")
+    if outcome in OUTCOMES:
+        return str(outcome)
+    return "passed" if v.get("passed") else "failed"
+
 
 def overall_verdict(verdicts: list[dict[str, Any]] | list[Verdict] | None) -> str | None:
-    """``'passed'`` when every verdict passed, ``'failed'`` when one did, None when none."""
+    """``'failed'`` if any verdict failed, else ``'inconclusive'`` if any was, else
+    ``'passed'``; None when there are none."""
     if not verdicts:
         return None
-    flags = [v.passed if isinstance(v, Verdict) else bool(v.get("passed")) for v in verdicts]
-    return "passed" if all(flags) else "failed"
+    outcomes = {verdict_outcome(v) for v in verdicts}
+    if "failed" in outcomes:
+        return "failed"
+    return "inconclusive" if "inconclusive" in outcomes else "passed"
