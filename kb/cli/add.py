@@ -3,6 +3,7 @@
 import typer
 
 from kb.cli.output import echo_json, require_kb
+from kb.core.add import run
 
 app = typer.Typer()
 
@@ -27,8 +28,6 @@ def add(
 
     Set $MTLKB_ARXIV_API to use another API endpoint.
     """
-    from kb.core.add import run
-
     kb = require_kb(ctx)
     report = run(kb, refs, timeout=timeout, with_notes=not no_note)
     for warning in report.warnings:

@@ -5,6 +5,9 @@ from pathlib import Path
 import typer
 
 from kb.cli.output import fail, is_tty, require_kb
+from kb.core.bib_import import run
+from kb.core.export import FORMATS
+from kb.core.export import export as run_export
 
 app = typer.Typer()
 
@@ -26,8 +29,6 @@ def import_(
     Problems are printed as FILE:LINE lines on stderr; the exit status is 1 when any
     entry could not be imported.
     """
-    from kb.core.bib_import import run
-
     kb = require_kb(ctx)
     report = run(kb, files, strict=strict, dry_run=dry_run, progress=is_tty(), notes=notes)
     for line in report.problem_lines():
@@ -51,9 +52,6 @@ def export(
     force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
 ) -> None:
     """Export every paper as BibTeX or JSON (`mtlkb import` reads both back)."""
-    from kb.core.export import FORMATS
-    from kb.core.export import export as run_export
-
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     kb = require_kb(ctx)

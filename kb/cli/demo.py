@@ -6,6 +6,7 @@ import typer
 
 from kb.cli.output import get_kb
 from kb.config import KB
+from kb.core.demo import run
 
 app = typer.Typer()
 
@@ -19,8 +20,6 @@ def demo(
     rerun: bool = typer.Option(False, help="Run reproductions again even if already run."),
 ) -> None:
     """Import the MTL canon, write notes, run the reproductions (smoke), build the site."""
-    from kb.core.demo import run
-
     kb = KB(directory) if directory else get_kb(ctx)
     index = run(kb, say=typer.echo, rerun=rerun)
     typer.echo(str(index))

@@ -3,6 +3,10 @@
 import typer
 
 from kb.cli.output import echo_json, fail, print_table, require_kb
+from kb.notes.create import created_note
+from kb.notes.index import sync_notes
+from kb.notes.status import future_missing, list_notes, orphan_notes, totals
+from kb.store.papers import resolve_key
 
 
 def _open_editor(path) -> None:
@@ -35,10 +39,6 @@ def note(
     edit: bool = typer.Option(False, "--edit", "-e", help="Open it in $VISUAL / $EDITOR."),
 ) -> None:
     """Print the path of a paper's note, creating it from the template if missing."""
-    from kb.notes.create import created_note
-    from kb.notes.index import sync_notes
-    from kb.store.papers import resolve_key
-
     kb = require_kb(ctx)
     key = resolve_key(kb.db, ref)
     if key is None:
@@ -64,9 +64,6 @@ def notes(
     as_json: bool = typer.Option(False, "--json", help="A JSON array."),
 ) -> None:
     """Reading status of every note: answered questions, read on, time spent, topics."""
-    from kb.notes.index import sync_notes
-    from kb.notes.status import future_missing, list_notes, orphan_notes, totals
-
     kb = require_kb(ctx)
     sync_notes(kb)
     if future:

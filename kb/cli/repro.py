@@ -8,6 +8,10 @@ from typing import Any
 import typer
 
 from kb.cli.output import echo_json, fail, get_kb
+from kb.repro import execute as run_exec
+from kb.repro import links as repro_links
+from kb.repro import runs
+from reproductions import registry
 
 SCALE_HELP = "smoke: seconds on a CPU, sanity checks; full: the paper's setting and claim."
 
@@ -53,8 +57,6 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
 ) -> None:
     """List the reproductions with the verdict of their latest run."""
-    from kb.repro import runs
-
     kb = get_kb(ctx)
     items = runs.list_reproductions(kb)
     if as_json:
@@ -94,10 +96,6 @@ def run_cmd(
     Exit status: 0 when every run finished and no claim failed (passed or inconclusive),
     2 when a finished run's verdict is failed, 1 when a run crashed, 130 when interrupted.
     """
-    from kb.repro import execute as run_exec
-    from kb.repro import runs
-    from reproductions import registry
-
     try:
         repro = registry.get(repro_id)
     except registry.UnknownReproduction as exc:
@@ -106,7 +104,8 @@ def run_cmd(
         fail(f"unknown scale {scale!r} (expected smoke or full)")
     kb = get_kb(ctx)
     extra = _parse_overrides(overrides)
-    from reproductions.runner import Progress, is_terminal
+
+    from reproductions.runner import Progress, is_terminal  # torch
 
     show_bar = progress if progress is not None else is_terminal()
     results = []
@@ -140,10 +139,6 @@ def show_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a reproduction: its claim, linked papers, runs, verdicts and plots."""
-    from kb.repro import links as repro_links
-    from kb.repro import runs
-    from reproductions import registry
-
     try:
         repro = registry.get(repro_id)
     except registry.UnknownReproduction as exc:
@@ -192,8 +187,6 @@ def link_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Link a paper to a reproduction by hand (arXiv-id matches link automatically)."""
-    from kb.repro import links as repro_links
-
     kb = get_kb(ctx)
     out = repro_links.link(kb, key, repro_id)
     if as_json:

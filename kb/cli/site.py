@@ -5,6 +5,8 @@ from pathlib import Path
 import typer
 
 from kb.cli.output import echo_json, require_kb
+from kb.site.build import build_site
+from kb.site.serve import serve_site
 
 app = typer.Typer()
 
@@ -22,8 +24,6 @@ def build_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Write the pages into .staging/docs and build the site (works from file://)."""
-    from kb.site.build import build_site
-
     kb = require_kb(ctx)
     result = build_site(kb, site_dir.resolve() if site_dir else None, verbose=verbose)
     gen = result.gen
@@ -51,7 +51,5 @@ def serve_cmd(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show MkDocs' log."),
 ) -> None:
     """Live preview that rebuilds when a note, a run or the store changes."""
-    from kb.site.serve import serve_site
-
     kb = require_kb(ctx)
     serve_site(kb, host=host, port=port, open_in_browser=open_browser, verbose=verbose)

@@ -3,6 +3,22 @@
 import typer
 
 from kb.cli.output import echo_json, print_table, require_kb
+from kb.cli.papers import paper_table
+from kb.config import KBError
+from kb.core.social import (
+    add_review,
+    clean_name,
+    collection_add,
+    collection_keys,
+    collection_remove,
+    delete_collection,
+    list_collections,
+    reviews_for,
+    saved_papers,
+    set_saved,
+    set_vote,
+)
+from kb.store.papers import get_papers, resolve_key
 
 VOTE_NAMES = {1: "up", -1: "down", 0: "none"}
 
@@ -17,8 +33,6 @@ def vote(
     value: str = typer.Argument(..., help="up, down or none."),
 ) -> None:
     """Vote a paper up or down (none clears the vote)."""
-    from kb.core.social import set_vote
-
     key, v = set_vote(require_kb(ctx), ref, value)
     typer.echo(f"{key}: vote {VOTE_NAMES[v]}")
 
@@ -28,8 +42,6 @@ def save(
     refs: list[str] = typer.Argument(..., help="Papers to save."),
 ) -> None:
     """Save papers (a reading list)."""
-    from kb.core.social import set_saved
-
     kb = require_kb(ctx)
     for ref in refs:
         key, _ = set_saved(kb, ref, True)
@@ -41,8 +53,6 @@ def unsave(
     refs: list[str] = typer.Argument(..., help="Papers to unsave."),
 ) -> None:
     """Unsave papers."""
-    from kb.core.social import set_saved
-
     kb = require_kb(ctx)
     for ref in refs:
         key, _ = set_saved(kb, ref, False)
@@ -59,8 +69,6 @@ def coll_add(
     description: str | None = typer.Option(None, "--description", "-d"),
 ) -> None:
     """Add papers to a collection (creating it)."""
-    from kb.core.social import clean_name, collection_add
-
     added = collection_add(require_kb(ctx), name, refs or [], description)
     typer.echo(f"{clean_name(name)}: added {len(added)} paper(s)"
                + (f" ({', '.join(added)})" if added else ""))
@@ -73,13 +81,6 @@ def coll_remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Delete a collection without asking."),
 ) -> None:
     """Remove papers from a collection; with no papers, delete the collection itself."""
-    from kb.core.social import (
-        clean_name,
-        collection_keys,
-        collection_remove,
-        delete_collection,
-    )
-
     kb = require_kb(ctx)
     if not refs:
         held = len(collection_keys(kb, name))
@@ -99,8 +100,6 @@ def coll_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the collections."""
-    from kb.core.social import list_collections
-
     items = list_collections(require_kb(ctx))
     if as_json:
         echo_json(items)
@@ -119,9 +118,6 @@ def coll_show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The papers of a collection."""
-    from kb.core.social import collection_keys
-    from kb.store.papers import get_papers
-
     kb = require_kb(ctx)
     papers = get_papers(kb.db, collection_keys(kb, name))
     if as_json:
@@ -143,10 +139,6 @@ def review(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Add a structured review (strength, concern, method question); none: list reviews."""
-    from kb.config import KBError
-    from kb.core.social import add_review, reviews_for
-    from kb.store.papers import resolve_key
-
     kb = require_kb(ctx)
     if strength is None and concern is None and question is None:
         key = resolve_key(kb.db, ref)
@@ -176,10 +168,6 @@ def saved(
     as_json: bool = typer.Option(False, "--json", help="A JSON array of papers."),
 ) -> None:
     """List the saved papers (first saved first)."""
-    from kb.cli.papers import paper_table
-    from kb.core.social import saved_papers
-    from kb.store.papers import get_papers
-
     kb = require_kb(ctx)
     papers = get_papers(kb.db, saved_papers(kb))
     if as_json:

@@ -17,7 +17,9 @@ from pathlib import Path
 from kb.config import KB, KBError
 from kb.core.social import import_social
 from kb.models import Author, Paper
+from kb.notes.create import ensure_note
 from kb.sources.bibtex_source import BibParse, BibRecord, Problem
+from kb.store.papers import PaperWriter
 
 # Show a progress bar (when asked to, i.e. on a terminal) from this many input bytes on.
 PROGRESS_MIN_BYTES = 256 * 1024
@@ -165,10 +167,13 @@ def obj_key(obj: object) -> str | None:
 def read_files(
     files: Sequence[Path | str], report: ImportReport, on_parse=None
 ) -> tuple[list[BibRecord], list[dict]]:
-    from kb.sources.bibtex_source import parse_bibtex, read_text
+    """Every file's records, in order. The BibTeX files of one import are one namespace, as
+    in BibTeX: ``@string`` macros carry over to later files, ``crossref`` spans files."""
+    from kb.sources.bibtex_source import BibReader, read_text
 
     records: list[BibRecord] = []
     socials: list[dict] = []
+    reader = BibReader()
     for f in files:
         path = Path(f)
         name = str(f)
@@ -184,10 +189,13 @@ def read_files(
             parsed, social = parse_json(text, name)
             if social:
                 socials.append(social)
+            records.extend(parsed.records)
+            report.problems.extend(parsed.problems)
         else:
-            parsed = parse_bibtex(text, name)
-        records.extend(parsed.records)
-        report.problems.extend(parsed.problems)
+            reader.add(text, name)
+    parsed = reader.finish()
+    records.extend(parsed.records)
+    report.problems.extend(parsed.problems)
     report.records = len(records)
     return records, socials
 
@@ -202,8 +210,6 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
     """Put every record in one transaction. A record the store rejects aborts the fast
     pass (``_Retry``); the careful pass then puts each record under a savepoint and reports
     the rejected ones (savepoints cost about as much as the rest of a put, so only then)."""
-    from kb.store.papers import PaperWriter
-
     with kb.write() as db:
         conn = db.conn
         # The fast pass queues new papers and writes them in batches (see PaperWriter).
@@ -309,8 +315,6 @@ def _import_social(kb: KB, socials: list[dict], report: ImportReport) -> None:
 
 
 def _notes(kb: KB, report: ImportReport) -> None:
-    from kb.notes.create import ensure_note
-
     for key in report.keys:
         report.notes.append(ensure_note(kb, key))
 

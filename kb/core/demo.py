@@ -20,6 +20,7 @@ from kb.notes.create import ensure_note
 from kb.repro.execute import execute_run
 from kb.repro.links import linked_papers
 from kb.repro.runs import runs_for
+from kb.site.build import build_site as build
 from kb.store.lookup import key_of_arxiv
 from reproductions import registry
 
@@ -77,8 +78,6 @@ def run_reproductions(kb: KB, say: Say, rerun: bool = False) -> None:
 
 
 def build_site(kb: KB, say: Say) -> Path:
-    from kb.site.build import build_site as build
-
     result = build(kb)
     say(f"      pages generated in {result.generate_s:.1f} s, built in {result.mkdocs_s:.1f} s")
     return result.index

@@ -18,9 +18,11 @@ import json
 from pathlib import Path
 
 from kb.config import KB, KBError
+from kb.core.social import export_social
 from kb.files import write_atomic
 from kb.latex import escape
 from kb.models import Author, Paper
+from kb.store.papers import list_papers
 
 FORMATS = ("bibtex", "json")
 _VERBATIM = frozenset({"pdf", "file", "isbn", "issn"})
@@ -147,16 +149,12 @@ def paper_json(paper: Paper) -> dict:
 
 
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    from kb.core.social import export_social
-
     data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # -- the command's core ------------------------------------------------------------------
 def export_text(kb: KB, fmt: str) -> str:
-    from kb.store.papers import list_papers
-
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
     papers = list_papers(kb.db, sort="key")

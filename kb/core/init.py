@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.config import KB
+from kb.site.mkdocs_config import default_mkdocs_yml
 
 CONFIG_TEMPLATE = """\
 # mtlkb knowledge base settings
@@ -45,8 +46,6 @@ def init_kb(kb: KB) -> list[Path]:
             created.append(folder)
     _write_new(kb.config_path, CONFIG_TEMPLATE.format(name=kb.root.name), created)
     _write_new(kb.root / ".gitignore", GITIGNORE, created)
-    from kb.site.mkdocs_config import default_mkdocs_yml
-
     _write_new(kb.mkdocs_path, default_mkdocs_yml(kb), created)
     existed = kb.db_path.exists()
     kb.db  # noqa: B018 - creates and migrates the store
