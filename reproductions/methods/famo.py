@@ -135,8 +135,7 @@ class FAMO(Method):
         grads = [p.grad for p in shared if p.grad is not None]
         f = torch.ones((), dtype=losses.dtype, device=losses.device)
         if grads:
-            norms = torch.stack([torch.linalg.vector_norm(g) for g in grads])
-            norm = torch.linalg.vector_norm(norms)
+            norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
             f = self._clip_factor(norm)
             if bool(f < 1):
                 torch._foreach_mul_(grads, f)
