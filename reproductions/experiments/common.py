@@ -76,17 +76,28 @@ def train_classifier(
     seed: int,
     bar: Any = None,
     weight_decay: float = 0.0,
+    lr_step_epochs: int = 0,
+    lr_gamma: float = 1.0,
+    on_epoch_end: Any = None,
 ) -> list[list[float]]:
     """Train a multi-task classifier (``y`` (n, T) class ids) with ``method``; returns the
-    mean per-task training loss of each epoch."""
+    mean per-task training loss of each epoch.
+
+    ``lr_step_epochs``/``lr_gamma``: multiply the learning rate by ``lr_gamma`` every
+    ``lr_step_epochs`` epochs (Sener & Koltun's MultiMNIST schedule: 0.85 every 10; 0 = no
+    schedule). At each epoch end the method is told (``end_epoch()``, e.g. DWA's epoch-level
+    loss averages) and ``on_epoch_end(epoch, model)`` is called if given (per-epoch test
+    evaluation)."""
     device = x_train.device
     params = [*model.parameters(), *method.parameters()]
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    sched = (torch.optim.lr_scheduler.StepLR(opt, step_size=lr_step_epochs, gamma=lr_gamma)
+             if lr_step_epochs > 0 else None)
     g = torch.Generator().manual_seed(seed)
     n = x_train.shape[0]
     use_rep = bool(getattr(model, "has_representation", False))
     curve: list[list[float]] = []
-    for _epoch in range(epochs):
+    for epoch in range(epochs):
         model.train()
         perm = torch.randperm(n, generator=g).to(device)
         sums = torch.zeros(y_train.shape[1])
@@ -110,6 +121,13 @@ def train_classifier(
             if bar is not None:
                 bar.advance(1, loss=float(losses.detach().sum()))
         curve.append((sums / max(1, batches)).tolist())
+        end_epoch = getattr(method, "end_epoch", None)
+        if callable(end_epoch):
+            end_epoch()
+        if sched is not None:
+            sched.step()
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model)
     return curve
 
 

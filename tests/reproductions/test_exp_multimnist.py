@@ -33,3 +33,24 @@ def test_multimnist_builder_is_deterministic_and_offline() -> None:
     right[0, 20, 20] = 255  # canvas (26, 26) -> nearest-neighbour 28x28 pixel (20, 20)
     img = overlay(left, right)[0]
     assert img[0, 0] == 255 and img[20, 20] == 255 and int(img.sum()) == 2 * 255
+
+
+def test_train_classifier_ends_dwa_epochs() -> None:
+    """The shared loop tells the method an epoch ended: DWA's weights leave 1 after the
+    first two epochs (they stayed at 1 forever when end_epoch was never called)."""
+    import torch
+
+    from reproductions.experiments.common import build_method, multilenet, train_classifier
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64, 2))
+    method = build_method("dwa", 2, {}, 0)
+    seen: list[int] = []
+    train_classifier(multilenet(), method, x, y, epochs=3, batch_size=32, lr=1e-3, seed=0,
+                     lr_step_epochs=1, lr_gamma=0.5, on_epoch_end=lambda e, m: seen.append(e))
+    assert seen == [0, 1, 2]
+    assert len(method.history) == 2
+    w = method.weights(torch.ones(2))
+    assert not torch.allclose(w, torch.ones(2))
+    assert float(w.sum()) == __import__("pytest").approx(2.0)
