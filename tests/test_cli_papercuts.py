@@ -88,3 +88,20 @@ def test_a_user_error_is_one_line_in_process(tmp_kb):
         r.stderr
     r = run_cli(tmp_kb, "link", "nosuchpaper", "toy-pareto")
     assert r.returncode == 1 and r.stderr == "error: no paper 'nosuchpaper' in the knowledge base\n"
+
+
+def test_the_command_table_matches_the_modules():
+    """Every name in kb.cli.COMMANDS is a command of its module, and every command of those
+    modules is in the table (what --help lists is what runs)."""
+    import importlib
+
+    import typer
+
+    from kb.cli import COMMANDS, load_command
+
+    for name in COMMANDS:
+        assert load_command(name).name == name
+    for module in {m for m, _ in COMMANDS.values()}:
+        group = typer.main.get_group(importlib.import_module(f"kb.cli.{module}").app)
+        for name in group.commands:
+            assert COMMANDS.get(name, ("?",))[0] == module, (module, name)
