@@ -17,10 +17,10 @@ from kb.ids import BadId, arxiv_id_from_doi, find_arxiv_id, parse_arxiv_id
 from kb.latex import decode
 from kb.models import Paper
 from kb.sources.bibtex_names import split_names
-from kb.sources.bibtex_spans import substitute_macros
+from kb.sources.bibtex_spans import edit_fields, substitute_macros
 from kb.sources.bibtex_values import DOI_URL, MacroResolver, clean_doi, month_number, verbatim
 
-__all__ = ["entry_to_paper"]
+__all__ = ["entry_to_paper", "entry_values", "values_to_paper"]
 
 # Fields with a Paper attribute of their own (everything else goes to Paper.fields).
 _MAPPED = frozenset(
@@ -86,6 +86,15 @@ def _topics(value: str) -> list[str]:
 
 def entry_to_paper(entry, resolver: MacroResolver) -> tuple[Paper | None, list[str], str | None]:
     """(paper or None, unknown macros, why it is None)."""
+    values, macro_fields, unknown = entry_values(entry, resolver)
+    paper, why = values_to_paper(entry.key, entry.entry_type, entry.raw, values, macro_fields)
+    return paper, unknown, why
+
+
+def entry_values(
+    entry, resolver: MacroResolver
+) -> tuple[dict[str, str], dict[str, tuple[str, str]], list[str]]:
+    """The entry's raw values (macros resolved), the macro-using fields, unknown macros."""
     resolver.unknown = []
     resolver.used_macro = False
     values: dict[str, str] = {}
@@ -105,11 +114,18 @@ def entry_to_paper(entry, resolver: MacroResolver) -> tuple[Paper | None, list[s
         if resolver.used_macro:
             macro_fields[name] = (raw.strip(), values[name])
         resolver.used_macro = before or resolver.used_macro
-    unknown = list(resolver.unknown)
+    return values, macro_fields, list(resolver.unknown)
 
+
+def values_to_paper(
+    key: str, entry_type: str, raw: str | None, values: dict[str, str],
+    macro_fields: dict[str, tuple[str, str]], added: dict[str, str] | None = None,
+) -> tuple[Paper | None, str | None]:
+    """A paper from resolved raw values; ``added`` (fields inherited through ``crossref``)
+    are written into the kept BibTeX text, whose ``crossref`` field is then dropped."""
     title = decode(values.get("title", ""))
     if not title:
-        return None, unknown, "has no title"
+        return None, "has no title"
     extra: dict[str, str] = {}
     for name, value in values.items():
         if name in _MAPPED:
@@ -139,17 +155,19 @@ def entry_to_paper(entry, resolver: MacroResolver) -> tuple[Paper | None, list[s
         doi = clean_doi(url)
     arxiv_id, arxiv_version = _arxiv(values, doi)
     raw_authors = values.get("author") or values.get("editor") or ""
-    bibtex = entry.raw
+    bibtex = raw
     if macro_fields and bibtex:
         bibtex = substitute_macros(bibtex, macro_fields)
+    if added is not None and bibtex:
+        bibtex = edit_fields(bibtex, added, drop=("crossref",))
     paper = Paper(
-        key=entry.key,
+        key=key,
         title=title,
         authors=split_names(raw_authors),
         year=year,
         month=month,
         venue=venue,
-        entry_type=entry.entry_type.lower(),
+        entry_type=entry_type.lower(),
         abstract=decode(values["abstract"]) if values.get("abstract") else None,
         arxiv_id=arxiv_id,
         arxiv_version=arxiv_version,
@@ -161,4 +179,4 @@ def entry_to_paper(entry, resolver: MacroResolver) -> tuple[Paper | None, list[s
         fields=extra,
         source="bibtex",
     )
-    return paper, unknown, None
+    return paper, None

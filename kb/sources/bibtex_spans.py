@@ -144,3 +144,29 @@ def _macro_use(fname: str, written: str) -> re.Pattern[str]:
         r"(?:^|(?<=[\s,{(]))" + re.escape(fname) + r"\s*=\s*(" + re.escape(written) + ")",
         re.IGNORECASE,
     )
+
+
+def edit_fields(raw: str, add: dict[str, str], drop: tuple[str, ...] = ()) -> str:
+    """``raw`` with the fields of ``drop`` removed and those of ``add`` appended (braced),
+    in one pass over the entry."""
+    spans = entry_spans(raw)
+    if spans is None:
+        return raw
+    out, last = [], 0
+    ends = spans.key_span[1]
+    for i, (fname, _nstart, _vstart, vend) in enumerate(spans.fields):
+        if fname in drop:
+            # from the end of the previous field (its comma included) to this value's end
+            start = spans.fields[i - 1][3] if i else spans.key_span[1]
+            if start < last:
+                start = last
+            out.append(raw[last:start])
+            last = vend
+        else:
+            ends = vend
+    out.append(raw[last:ends] if ends > last else "")
+    tail_from = max(ends, last)
+    extra = "".join(f",\n  {name} = {{{value}}}" for name, value in add.items())
+    out.append(extra)
+    out.append(raw[tail_from:])
+    return "".join(out)
