@@ -57,11 +57,55 @@ _SYMBOLS = {
     "approx": "≈", "sim": "∼", "to": "→", "rightarrow": "→", "leftarrow": "←",
     "Rightarrow": "⇒", "in": "∈", "partial": "∂", "nabla": "∇", "sum": "∑", "prod": "∏",
     "sqrt": "√", "circ": "∘", "star": "⋆", "ast": "∗", "mid": "|", "emptyset": "∅",
+    "exists": "∃", "nexists": "∄", "forall": "∀", "neg": "¬", "lnot": "¬", "wedge": "∧",
+    "land": "∧", "vee": "∨", "lor": "∨", "cup": "∪", "cap": "∩", "bigcup": "⋃",
+    "bigcap": "⋂", "subseteq": "⊆", "subset": "⊂", "supseteq": "⊇", "supset": "⊃",
+    "notin": "∉", "models": "⊨", "vdash": "⊢", "top": "⊤", "bot": "⊥", "equiv": "≡",
+    "leftrightarrow": "↔", "Leftrightarrow": "⇔", "Leftarrow": "⇐", "mapsto": "↦",
+    "langle": "⟨", "rangle": "⟩", "ll": "≪", "gg": "≫", "propto": "∝", "div": "÷",
+    "setminus": "∖", "oplus": "⊕", "otimes": "⊗", "odot": "⊙", "int": "∫", "hbar": "ℏ",
+    "Re": "ℜ", "Im": "ℑ", "aleph": "ℵ", "prime": "′", "dagger": "†", "vert": "|",
+    "lvert": "|", "rvert": "|", "Vert": "‖", "|": "‖", "lbrace": "{", "rbrace": "}",
+    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "varrho": "ϱ", "varpi": "ϖ",
+    "varsigma": "ς", "omicron": "ο", "log": "log", "ln": "ln", "exp": "exp", "min": "min",
+    "max": "max", "sin": "sin", "cos": "cos", "tan": "tan", "lim": "lim", "arg": "arg",
+    "argmin": "argmin", "argmax": "argmax", "det": "det", "sup": "sup", "inf": "inf",
+    "dim": "dim", "ker": "ker", "Pr": "Pr", "gcd": "gcd", "mod": "mod", "bmod": "mod",
+    "pmod": "mod", "colon": ":", "cdotp": "·", "vdots": "⋮", "ddots": "⋱",
+    "ensuremath": "", "displaystyle": "", "textstyle": "", "scriptstyle": "", "left": "",
+    "right": "", "big": "", "Big": "", "bigg": "", "Bigg": "", "limits": "", "nolimits": "",
+    # font switches and sizes: {\sc X}, {\bf X}, {\em X}... show X
+    "sc": "", "bf": "", "it": "", "em": "", "rm": "", "sf": "", "tt": "", "sl": "", "cal": "",
+    "scshape": "", "bfseries": "", "itshape": "", "upshape": "", "mdseries": "", "slshape": "",
+    "rmfamily": "", "sffamily": "", "ttfamily": "", "normalfont": "", "tiny": "",
+    "scriptsize": "", "footnotesize": "", "small": "", "normalsize": "", "large": "",
+    "Large": "", "LARGE": "", "huge": "", "Huge": "", "boldmath": "", "unboldmath": "",
+    "frenchspacing": "", "sloppy": "", "hfill": "", "newline": " ", "linebreak": " ",
+    "par": " ", "smallskip": " ", "medskip": " ", "bigskip": " ", "noindent": "",
 }
+# Symbols that are letters of a word (``Stra\ss e``) or switches: the spaces after them are
+# TeX's end of the command name. After any other symbol (``2 \times 2``, ``\log n``) a
+# space is kept, so the words around it stay apart.
+_EAT_SPACE = frozenset({
+    "ss", "SS", "o", "O", "ae", "AE", "oe", "OE", "aa", "AA", "l", "L", "i", "j", "dh", "DH",
+    "th", "TH", "ng", "NG", "dj", "DJ", "relax", "protect", "noopsort", "nobreak",
+    "ignorespaces",
+}) | frozenset(k for k, v in _SYMBOLS.items() if v == "")
+# Commands that take one argument (shown as is); without braces their argument is the
+# next token, as in TeX (``{\textit X}``).
+_ONE_ARG = frozenset({
+    "textit", "textbf", "textsc", "textrm", "textsf", "texttt", "textsl", "textup", "textmd",
+    "textnormal", "emph", "mathrm", "mathbf", "mathit", "mathcal", "mathbb", "mathsf",
+    "mathtt", "mathfrak", "mathscr", "boldsymbol", "bm", "operatorname", "text", "mbox",
+    "hbox", "underline", "overline", "hat", "bar", "tilde", "vec", "dot", "ddot", "widehat",
+    "widetilde", "url", "uline", "textsuperscript", "textsubscript", "MakeUppercase",
+    "uppercase", "MakeLowercase", "lowercase", "acronym", "ac", "NoCaseChange",
+})
 # Single-character escapes: \& \% ...; \- (hyphenation) and \/ (italic correction) vanish.
 _ESCAPES = {
     "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ",
     ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "", "\\": " ",
+    "(": "", ")": "", "[": "", "]": "",
     "\n": " ", "\t": " ",
 }
 # Commands whose braced argument is shown as is (formatting / wrappers).
@@ -176,7 +220,22 @@ class _Decoder:
         if sym is not None:
             if s.startswith("{}", self.i):
                 self.i += 2
+                return sym
+            if self.i > after_name and name not in _EAT_SPACE:
+                return sym + " "
             return sym
+        if name in ("frac", "dfrac", "tfrac") and s.startswith("{", self.i):
+            self.i += 1
+            num = self.run(stop_at_brace=True)
+            while self.i < self.n and s[self.i] in " \t\n":
+                self.i += 1
+            if not s.startswith("{", self.i):
+                return num
+            self.i += 1
+            den = self.run(stop_at_brace=True)
+            return f"{_group(num)}/{_group(den)}"
+        if name in _ONE_ARG and not s.startswith("{", self.i):
+            return ""  # the argument is what follows
         if self.i < self.n and s[self.i] == "{":
             # \textbf{...}, \emph{...}, \url{...}, unknown \cmd{...}: keep the argument.
             self.i += 1
@@ -210,6 +269,12 @@ class _Decoder:
         # i or j under an accent is the plain letter.
         first = {"ı": "i", "ȷ": "j"}.get(base[0], base[0])
         return first + mark + base[1:]
+
+
+def _group(text: str) -> str:
+    """A fraction's numerator or denominator, in parentheses when it is not one word."""
+    text = text.strip()
+    return text if text.isalnum() or len(text) <= 1 else f"({text})"
 
 
 def s_isalpha(c: str) -> bool:

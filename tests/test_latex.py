@@ -61,6 +61,17 @@ from kb.latex import decode, escape, needs_decoding
         (r"unbalanced } brace", "unbalanced brace"),
         (r"open { brace", "open brace"),
         ("trailing\\", "trailing\\"),
+        # issue 15: what real files use
+        (r"\(\mathcal{O}(n \log n)\) time", "O(n log n) time"),
+        (r"\[ x \leq y \]", "x ≤ y"),
+        (r"{\sc Clasp} and {\textit Foo} bar", "Clasp and Foo bar"),
+        (r"{\em emphasised} {\bf B}old {\tt tt}", "emphasised Bold tt"),
+        (r"{\scshape Dlv} \textbf x", "Dlv x"),
+        (r"$\exists x \forall y$", "∃ x ∀ y"),
+        (r"$\log n$ and $\neg a \wedge b$", "log n and ¬ a ∧ b"),
+        (r"\frac{a}{b} and $\frac{1}{n+1}$", "a/b and 1/(n+1)"),
+        (r"$2 \times 2$", "2 × 2"),
+        (r"$O(\sqrt{n})$", "O(√n)"),
     ],
 )
 def test_decode(source: str, expected: str) -> None:

@@ -113,15 +113,23 @@ def _parse_name(raw: str) -> tuple[str, str] | None:
 
 
 def split_names(value: str) -> list[Author]:
-    """Authors from a raw (undecoded) BibTeX name list; ``and others`` is dropped."""
+    """Authors from a raw (undecoded) BibTeX name list.
+
+    A closing ``and others`` (BibTeX's "et al.") is kept as the author ``others`` (no first
+    name), which BibTeX writers turn back into ``and others``; alone it means nothing."""
     value = value.strip()
     if not value:
         return []
     names = _split_top(value, _AND)
     out = []
-    for raw in names:
+    last = len(names) - 1
+    for i, raw in enumerate(names):
         raw = raw.strip()
-        if not raw or raw.lower() == "others":
+        if not raw:
+            continue
+        if raw.lower() == "others":
+            if i == last and out:
+                out.append(Author(first="", last="others"))
             continue
         parsed = _parse_name(raw)
         if parsed is not None and (parsed[0] or parsed[1]):
