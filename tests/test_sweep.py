@@ -110,3 +110,31 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_kb: KB) -> None:
 def test_methods_on_an_experiment_without_a_method_list_are_refused(tmp_kb: KB) -> None:
     with pytest.raises(KBError, match="no list of methods"):
         run_sweep(tmp_kb, "kendall-uncertainty", methods=["ls"], seeds=[0], executor="debug")
+
+
+def test_sweep_and_list_through_the_cli(tmp_kb: KB) -> None:
+    from kbtest import run_cli
+
+    args = ["repro", "sweep", "toy-pareto", "--methods", "famo", "--seeds", "0-1",
+            "--executor", "debug", "--set", "steps_cagrad=200", "--set", "steps_nashmtl=200"]
+    res = run_cli(tmp_kb, *args, "--json")
+    assert res.returncode == 0, res.stderr
+    import json
+
+    out = json.loads(res.stdout)
+    assert [c["status"] for c in out["cells"]] == ["done", "done"]
+    (row,) = out["table"]
+    assert row["method"] == "famo" and row["paper"] == {"nashmtl.n_reached": 5}
+    again = run_cli(tmp_kb, *args)
+    assert again.returncode == 0 and again.stdout.count("skipped") == 2
+    assert "95% interval" in again.stdout
+    # the latest run here (a smoke run with failed sanity checks at 200 steps) is shown, and
+    # the bundled full-scale reference apart, labelled
+    listed = json.loads(run_cli(tmp_kb, "repro", "list", "--json").stdout)
+    toy = next(i for i in listed if i["id"] == "toy-pareto")
+    assert toy["latest"]["scale"] == "smoke" and toy["latest"]["verdict"] == toy["last_verdict"]
+    assert toy["reference"]["reference"] is True and toy["reference"]["scale"] == "full"
+    text = run_cli(tmp_kb, "repro", "list").stdout
+    assert "reference (bundled)" in text
+    bad = run_cli(tmp_kb, "repro", "sweep", "toy-pareto", "--seeds", "x")
+    assert bad.returncode == 1 and "--seeds" in bad.stderr

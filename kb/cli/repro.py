@@ -11,9 +11,26 @@ from kb.cli.output import echo_json, fail, get_kb
 from kb.repro import execute as run_exec
 from kb.repro import links as repro_links
 from kb.repro import runs
+from kb.repro import sweep as sweeps
 from reproductions import registry
+from reproductions.spec import SCALES
 
-SCALE_HELP = "smoke: seconds on a CPU, sanity checks; full: the paper's setting and claim."
+SCALE_HELP = ("smoke: seconds on a CPU, sanity checks; medium: a CPU hour where an experiment "
+              "has one; full: the paper's setting and claim.")
+
+
+def _check_scale(scale: str) -> None:
+    if scale not in SCALES:
+        fail(f"unknown scale {scale!r} (expected {', '.join(SCALES)})")
+
+
+def _run_label(summary: dict[str, Any] | None) -> str:
+    """'failed (smoke, 2026-12-05)' for a run summary; 'not run' for none."""
+    if not summary:
+        return "not run"
+    verdict = summary["verdict"] or summary["status"]
+    day = (summary.get("finished_at") or summary.get("started_at") or "")[:10]
+    return f"{verdict} ({', '.join(x for x in (summary['scale'], day) if x)})"
 
 
 def _parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
@@ -56,23 +73,23 @@ def list_cmd(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
 ) -> None:
-    """List the reproductions with the verdict of their latest run."""
+    """List the reproductions with the verdict of their latest run here, and apart from it
+    the bundled reference run's (labelled reference)."""
     kb = get_kb(ctx)
     items = runs.list_reproductions(kb)
     if as_json:
         echo_json([
             {k: item[k] for k in ("id", "title", "arxiv_ids", "claim", "last_verdict",
-                                  "last_verdict_scale", "doi", "n_runs", "latest_run")}
+                                  "last_verdict_scale", "doi", "n_runs", "latest", "reference")}
             for item in items
         ])
         return
-    typer.echo(f"{'reproduction':<22} {'last verdict':<16} papers (arXiv / DOI)")
+    typer.echo(f"{'reproduction':<22} {'latest run':<28} {'reference (bundled)':<28} "
+               "papers (arXiv / DOI)")
     for item in items:
-        verdict = item["last_verdict"] or "not run"
-        if item["last_verdict"] and item["last_verdict_scale"] != "full":
-            verdict += f" ({item['last_verdict_scale']})"
         ids = ", ".join(item["arxiv_ids"]) or (f"doi:{item['doi']}" if item["doi"] else "")
-        typer.echo(f"{item['id']:<22} {verdict:<16} {ids}")
+        ref = _run_label(item["reference"]) if item["reference"] else "-"
+        typer.echo(f"{item['id']:<22} {_run_label(item['latest']):<28} {ref:<28} {ids}")
         typer.echo(f"    {item['title']}")
 
 @repro_app.command("run")
@@ -100,8 +117,7 @@ def run_cmd(
         repro = registry.get(repro_id)
     except registry.UnknownReproduction as exc:
         fail(str(exc))
-    if scale not in ("smoke", "full"):
-        fail(f"unknown scale {scale!r} (expected smoke or full)")
+    _check_scale(scale)
     kb = get_kb(ctx)
     extra = _parse_overrides(overrides)
 
@@ -162,8 +178,9 @@ def show_cmd(
     papers = summary["papers"]
     typer.echo("papers: " + (", ".join(f"{p['key']} ({p['source']})" for p in papers)
                              if papers else "none in this KB"))
-    typer.echo(f"last verdict: {summary['last_verdict'] or 'not run'}"
-               + (f" ({summary['last_verdict_scale']})" if summary["last_verdict"] else ""))
+    typer.echo(f"latest run here: {_run_label(summary['latest'])}")
+    if summary["reference"]:
+        typer.echo(f"reference run (bundled): {_run_label(summary['reference'])}")
     typer.echo(f"runs: {len(all_runs)}")
     for r in all_runs:
         ref = " reference" if r["reference"] else ""
@@ -171,11 +188,82 @@ def show_cmd(
                    f"{r['seed']}  {r['device'] or '-'}  {r['verdict'] or '-'}{ref}")
     if all_runs:
         latest = all_runs[0]
-        typer.echo(f"latest run {latest['run_id']}:")
+        label = "reference run" if latest["reference"] else "latest run"
+        typer.echo(f"{label} {latest['run_id']}:")
         for v in latest["verdicts"]:
             typer.echo(_verdict_line(v))
         for p in latest["plots"]:
             typer.echo(f"  plot: {p}")
+
+@repro_app.command("sweep")
+def sweep_cmd(
+    ctx: typer.Context,
+    repro_id: str = typer.Argument(..., help="Reproduction id (see `mtlkb repro list`)."),
+    methods: str | None = typer.Option(
+        None, "--methods", help="Comma-separated method labels (default: all it runs)."),
+    seeds: str = typer.Option("0-2", "--seeds", help="Seeds: a range 0-4, a list 0,3,7."),
+    scale: str = typer.Option("smoke", "--scale", help=SCALE_HELP),
+    device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda (each run's)."),
+    executor: str = typer.Option(
+        "local", "--executor", help="local (subprocesses), slurm (a job array) or debug "
+        "(in this process)."),
+    parallel: int = typer.Option(1, "--parallel", min=1, help="Runs at once."),
+    overrides: list[str] = typer.Option(
+        None, "--set", help="Override a config field, KEY=VALUE (JSON value), repeatable."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the cells and the table."),
+) -> None:
+    """Run methods x seeds (submitit), each an ordinary recorded run; print per method the mean,
+    a 95% interval over seeds and the paper's number.
+
+    A cell whose run (same config, seed and code commit) already finished is skipped, so a
+    killed sweep resumes and a repeated one changes nothing. Exit status 1 when a cell failed
+    (the others still ran).
+    """
+    try:
+        registry.get(repro_id)
+    except registry.UnknownReproduction as exc:
+        fail(str(exc))
+    _check_scale(scale)
+    kb = get_kb(ctx)
+    names = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+
+    def line(cell: sweeps.Cell) -> None:
+        if not as_json:
+            tail = f"  {cell.error}" if cell.error else ""
+            typer.echo(f"{cell.status:<8} {cell.method or '-':<14} seed {cell.seed:<4} "
+                       f"{cell.run_id or ''}{tail}")
+
+    try:
+        report = sweeps.run_sweep(
+            kb, repro_id, methods=names, seeds=sweeps.parse_seeds(seeds), scale=scale,
+            device=device, executor=executor, parallel=parallel,
+            overrides=_parse_overrides(overrides), on_cell=line)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished runs are kept; rerun to resume", err=True)
+        raise typer.Exit(130) from None
+    if as_json:
+        echo_json(report.model_dump())
+    else:
+        _print_table(report.table)
+    if report.failed:
+        typer.echo(f"error: {len(report.failed)} of {len(report.cells)} run(s) failed",
+                   err=True)
+        raise typer.Exit(1)
+
+
+def _print_table(table: list[sweeps.MethodRow]) -> None:
+    from kb.cli.output import print_table
+
+    rows = []
+    for row in table:
+        for name, iv in row.metrics.items():
+            paper = row.paper.get(name)
+            rows.append([row.method, name, f"{iv.mean:.4g}", f"[{iv.low:.4g}, {iv.high:.4g}]",
+                         str(iv.n), "" if paper is None else str(paper)])
+    if rows:
+        print_table(["method", "metric", "mean", "95% interval", "seeds", "paper"], rows)
+
 
 app.add_typer(repro_app, name="repro")
 

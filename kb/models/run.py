@@ -58,6 +58,11 @@ class Run(Record):
             return [] if info.field_name in ("verdicts", "artifacts") else {}
         return value
 
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _no_notes(cls, value: Any) -> Any:
+        return [] if value is None else value  # a reference file may say "notes": null
+
     @property
     def verdict(self) -> str | None:
         """``'passed'`` / ``'failed'`` over its verdicts for a finished run, else None."""

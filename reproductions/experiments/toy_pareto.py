@@ -80,7 +80,9 @@ SETUPS: dict[str, dict[str, Any]] = {
             "cagrad": ("cagrad", {"c": 0.4}),
             "nashmtl": ("nashmtl", {"max_norm": 1.0}),  # the authors' training loop clips at 1
             # FAMO's toy: gamma = 0, logits lr 0.025, known minima (-21 * scale, -21).
-            "famo": ("famo", {"gamma": 0.0, "beta": 0.025, "min_losses": [-21.0 * 0.1, -21.0]}),
+            # (max_norm 0: the authors' toy never clips FAMO's update)
+            "famo": ("famo", {"gamma": 0.0, "beta": 0.025, "min_losses": [-21.0 * 0.1, -21.0],
+                              "max_norm": 0.0}),
         },
     },
 }
