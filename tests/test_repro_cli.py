@@ -149,7 +149,7 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     add_paper(kb_dir, "caruana1997", None)
     kb = KB.find(kb_dir)
     auto = repro_links.linked_reproductions(kb, "navon2022nash")
-    assert [(r["id"], r["source"]) for r in auto] == [("toy-pareto", "arxiv")]
+    assert [(r["id"], r["source"]) for r in auto] == [("toy-pareto", "arxiv"), ("qm9", "arxiv")]
     assert auto[0]["claim"] and "last_verdict" in auto[0] and "latest_run" in auto[0]
     mmoe = repro_links.linked_reproductions(kb, "ma2018mmoe")
     assert [r["id"] for r in mmoe] == ["mmoe-synthetic"]

@@ -31,7 +31,7 @@ def test_required_reproductions_present() -> None:
 
 
 def test_arxiv_links() -> None:
-    assert [r.id for r in registry.by_arxiv_id("2202.01017v3")] == ["toy-pareto"]
+    assert [r.id for r in registry.by_arxiv_id("2202.01017v3")] == ["toy-pareto", "qm9"]
     assert [r.id for r in registry.by_arxiv_id("1705.07115")] == ["kendall-uncertainty"]
     assert registry.strip_version("2110.14048v2") == "2110.14048"
     assert registry.strip_version("2110.14048") == "2110.14048"
