@@ -13,14 +13,19 @@ gate per task, towers of 8 units): :mod:`reproductions.architectures`. Adam, squ
 equal weights. Correlations p in {0.5, 0.9, 1.0}; each setting is averaged over ``repeats``
 data sets and initialisations (the paper repeats 200 times).
 
-Claim (full scale): MMoE's advantage over shared-bottom -- test MSE(shared-bottom) - test
-MSE(MMoE), averaged over both tasks -- grows as the correlation falls: advantage(p = 0.5) >
-advantage(p = 1.0).
+Claims (full scale), each decided over the ``repeats`` (data set + initialisation, seeded
+from ``config.seed``) by the 95% Student-t interval of the paired difference
+(:mod:`reproductions.stats`: passed / failed / inconclusive): MMoE's advantage over
+shared-bottom -- test MSE(shared-bottom) - test MSE(MMoE), averaged over both tasks -- is
+larger at the lowest correlation than at the highest (advantage(p=0.5) - advantage(p=1.0)
+> 0, paired by repeat), and MMoE beats shared-bottom at the lowest correlation. An earlier
+single-number check passed on 0.006 +- 0.032 (SE) over 5 repeats: within noise.
 
-Smoke scale (a few hundred steps, one repeat) does not train the models far enough to
-separate them, so its sanity checks are about the setup the claim rests on: the generator's
-label correlation falls with p, and both models learn every task (test MSE below 75% of
-the label variance). The trend itself is only checked at full scale.
+Smoke scale (1000 steps, two repeats) runs the same decisions -- with two repeats they are
+honestly inconclusive unless the effect is large -- and checks that both models learn every
+task (test MSE below 90% of the label variance in every repeat). That the generator's label
+correlation rises with p is a test of the data generator
+(tests/reproductions/test_exp_mmoe_synthetic.py), not a claim.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from reproductions.architectures import HardSharing, MMoE, mlp
 from reproductions.methods import make_method
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result, Verdict
+from reproductions.stats import decide
 
 
 class Config(ExperimentConfig):
-    SMOKE: ClassVar[dict[str, Any]] = {"steps": 1000, "repeats": 1, "n_train": 4000,
+    SMOKE: ClassVar[dict[str, Any]] = {"steps": 1000, "repeats": 2, "n_train": 4000,
                                        "lr": 1e-2}
 
     correlations: list[float] = [0.5, 0.9, 1.0]
@@ -110,6 +116,7 @@ def run(config: Config, device: torch.device, ctx: RunContext | None = None) -> 
     curves: dict[str, list[float]] = {}
     for p in config.correlations:
         mses: dict[str, list[float]] = {"shared_bottom": [], "mmoe": []}
+        label_vars: list[float] = []
         for r in range(config.repeats):
             seed = config.seed * 1000 + r
             x, y = make_data(p, config.n_train + config.n_test, config, seed)
@@ -118,6 +125,7 @@ def run(config: Config, device: torch.device, ctx: RunContext | None = None) -> 
                 y[config.n_train:]
             pearson = float(np.corrcoef(ytr[:, 0].cpu().numpy(), ytr[:, 1].cpu().numpy())[0, 1])
             label_var = float(yte.var(dim=0).mean())
+            label_vars.append(label_var)
             for label, factory in (("shared_bottom", shared_bottom), ("mmoe", mmoe)):
                 torch.manual_seed(seed)
                 model = factory(config.d).to(device)
@@ -132,31 +140,32 @@ def run(config: Config, device: torch.device, ctx: RunContext | None = None) -> 
                          round(pearson, 4), "shared_bottom_runs": [round(v, 5) for v in
                                                                      mses["shared_bottom"]],
                          "mmoe_runs": [round(v, 5) for v in mses["mmoe"]],
-                         "label_variance_first_repeat": round(label_var, 4)}
+                         "label_variance_first_repeat": round(label_vars[0], 4),
+                         "worst_mse_over_label_variance": round(max(
+                             max(a, b) / v for a, b, v in zip(mses["shared_bottom"],
+                                                              mses["mmoe"], label_vars,
+                                                              strict=True)), 4)}
     lo, hi = str(min(config.correlations)), str(max(config.correlations))
-    a_lo, a_hi = per_p[lo]["advantage"], per_p[hi]["advantage"]
-    if config.scale == "full":
-        verdicts = [Verdict(
-            claim=f"MMoE's advantage over shared-bottom is larger at correlation {lo} than "
-            f"at {hi}", ours=f"{a_lo:.4f} vs {a_hi:.4f}", paper="grows as correlation falls",
-            tolerance="advantage = MSE(shared-bottom) - MSE(MMoE), mean over repeats; strict >",
-            passed=a_lo > a_hi)]
-    else:
-        ps = sorted(per_p, key=float)
-        rs = [per_p[p]["label_pearson_r_first_repeat"] for p in ps]
-        worst = max(max(v["shared_bottom_mse"], v["mmoe_mse"]) / v["label_variance_first_repeat"]
-                    for v in per_p.values())
-        verdicts = [
-            Verdict(claim="[smoke sanity] the labels' Pearson correlation rises with the "
-                    "weight-vector cosine p (the knob the claim turns)",
-                    ours=", ".join(f"p={p}: {r:.3f}" for p, r in zip(ps, rs, strict=True)),
-                    paper="correlation set by the cosine", tolerance="strictly increasing",
-                    passed=all(a < b for a, b in zip(rs, rs[1:], strict=False)), kind="sanity"),
-            Verdict(claim="[smoke sanity] shared-bottom and MMoE both learn every setting",
-                    ours=round(worst, 4), paper=None,
-                    tolerance="test MSE / label variance < 0.75 for both models at every p",
-                    passed=worst < 0.75, kind="sanity"),
-        ]
+    adv = {p: [s - m for s, m in zip(v["shared_bottom_runs"], v["mmoe_runs"], strict=True)]
+           for p, v in per_p.items()}
+    kind = "paper" if config.scale == "full" else "sanity"
+    pre = "" if kind == "paper" else "[smoke sanity] "
+    verdicts = [
+        decide([a - b for a, b in zip(adv[lo], adv[hi], strict=True)], kind=kind,
+               claim=pre + f"MMoE's advantage over shared-bottom is larger at correlation {lo} "
+               f"than at {hi}", paper="grows as correlation falls",
+               what="advantage(p=lo) - advantage(p=hi), advantage = MSE(shared-bottom) - "
+               "MSE(MMoE), paired by repeat"),
+        decide(adv[lo], kind=kind, claim=pre + f"MMoE's test MSE is below shared-bottom's at "
+               f"correlation {lo}", paper="MMoE better", what="MSE(shared-bottom) - MSE(MMoE)"),
+    ]
+    if kind == "sanity":
+        worst = max(v["worst_mse_over_label_variance"] for v in per_p.values())
+        verdicts.append(Verdict(
+            claim="[smoke sanity] shared-bottom and MMoE both learn every setting",
+            ours=round(worst, 4), paper=None,
+            tolerance="test MSE / label variance < 0.9 for both models, every p and repeat",
+            passed=worst < 0.9, kind="sanity"))
     if ctx.out_dir is not None:
         from reproductions import plots
 

@@ -81,7 +81,7 @@ COMPARED = ("nashmtl", "famo")  # each against "ls"
 
 class Config(ExperimentConfig):
     SMOKE: ClassVar[dict[str, Any]] = {
-        "n_train": 640, "n_val": 192, "n_test": 256, "epochs": 3, "batch_size": 64,
+        "n_train": 384, "n_val": 192, "n_test": 256, "epochs": 3, "batch_size": 32,
         "lr": 5e-3, "dim": 16, "edge_hidden": 32, "n_seeds": 2, "learn_ratio": 1.0,
     }
     MEDIUM: ClassVar[dict[str, Any]] = {
