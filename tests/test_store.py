@@ -38,8 +38,9 @@ def test_add_generates_design_key(tmp_kb: KB):
 @pytest.mark.parametrize(
     "dup",
     [
-        dict(arxiv_id="1706.05098", title="Something else", year=2020),
-        dict(arxiv_id=None, doi="https://doi.org/10.1/ABC", title="Other", year=2001),
+        dict(arxiv_id="1706.05098", title="Multi-task learning in deep networks", year=2020),
+        dict(arxiv_id=None, doi="https://doi.org/10.1/ABC", title="Overview: multi-task learning",
+             year=2001),
         dict(arxiv_id=None, title="AN OVERVIEW of multi-task learning in deep neural networks!"),
     ],
 )
@@ -179,6 +180,7 @@ def test_a_batching_writer_stores_exactly_what_the_plain_one_does(tmp_path):
         if i % 97 == 5:  # the same paper again, adding an abstract and new topics (UPDATEs)
             papers.append(make_paper(key=f"again{i}", arxiv_id=None,
                                      title=f"Gradient surgery number {i}", year=2000 + i % 20,
+                                     authors=[Author(first="Ann", last=f"Author{i % 50}")],
                                      abstract="A late abstract about routing", topics=["late"]))
     dumps, results = [], []
     for batch in (False, True):

@@ -241,6 +241,12 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 key_map[rec.paper.key] = res.key
             if res.action == "added":
                 report.added.append(res.key)
+                if res.suspect is not None:
+                    report.notices.append(
+                        f"{loc}: {res.key!r} may be the same paper as {res.suspect!r} but was "
+                        f"not merged ({res.suspect_why}); `mtlkb merge {res.suspect} {res.key}` "
+                        "merges them"
+                    )
                 if res.requested_key is not None:
                     kc = KeyChange(res.requested_key, res.key, _reason(res.key_reason), loc)
                     report.key_changes.append(kc)

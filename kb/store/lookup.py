@@ -5,6 +5,7 @@ Light (plain ``sqlite3``, no models), so any command may resolve a reference che
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from kb.ids import BadId, normalize_doi, parse_arxiv_id
@@ -16,6 +17,13 @@ def resolve_key(db: Any, ref: str) -> str | None:
     conn = conn_of(db)
     ref = str(ref).strip()
     row = conn.execute("SELECT key FROM papers WHERE key = ?", [ref]).fetchone()
+    if row:
+        return row[0]
+    try:  # a key merged into another paper (issue 15)
+        row = conn.execute(
+            "SELECT paper_key FROM paper_aliases WHERE alias = ?", [ref]).fetchone()
+    except sqlite3.OperationalError:  # a store from before migration 9
+        row = None
     if row:
         return row[0]
     try:

@@ -244,3 +244,18 @@ def m008_plain_sql_index(db: sqlite_utils.Database) -> None:
     """
     db.execute("DROP TABLE IF EXISTS papers_fts_vocab")
     db.execute("DROP TABLE IF EXISTS papers_fts")
+
+
+@migrations()
+def m009_paper_aliases(db: sqlite_utils.Database) -> None:
+    """Keys merged away (issue 15): an alias resolves to the paper it was merged into."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_aliases (
+            alias TEXT PRIMARY KEY,
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            reason TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_paper_aliases_key ON paper_aliases(paper_key)")

@@ -8,6 +8,7 @@ never drops a user-entered one.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ class PutResult:
     requested_key: str | None = None  # set when the record's own key could not be kept
     key_reason: str | None = None
     why: str | None = None  # merged: the identity it shares ("same arXiv id 1706.05098")
+    suspect: str | None = None  # added: a stored paper it may be, but was not merged into
+    suspect_why: str | None = None  # why it was not merged
 
 
 class PaperWriter:
@@ -80,10 +83,15 @@ class PaperWriter:
         self.by_arxiv: dict[str, str] = {}
         self.by_doi: dict[str, str] = {}
         self.by_title: dict[tuple[str, int | None], str] = {}
+        self.title_of: dict[str, str] = {}
         for key, arxiv_id, doi, tnorm, year in self.conn.execute(
             "SELECT key, arxiv_id, doi, title_norm, year FROM papers"
         ):
             self._index(key, arxiv_id, doi, tnorm, year)
+        # keys merged away stay taken: they resolve to the paper they were merged into
+        self.aliases: dict[str, str] = dict(
+            self.conn.execute("SELECT alias, paper_key FROM paper_aliases"))
+        self.keys.update(self.aliases)
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
         }
@@ -107,6 +115,7 @@ class PaperWriter:
             self.by_doi[doi] = key
         if tnorm:
             self.by_title[(tnorm, year)] = key
+            self.title_of[key] = tnorm
 
     def find(self, paper: Paper) -> str | None:
         """The key of the stored paper that ``paper`` is the same as, if any."""
@@ -133,12 +142,41 @@ class PaperWriter:
             paper = paper.model_copy(update={"doi": doi})
         tnorm = normalize_title(paper.title)
         existing, why = self._find(paper, doi, tnorm)
-        if existing is not None:
+        own = self.aliases.get(paper.key, paper.key) if paper.key else None
+        if own and tnorm and self.title_of.get(own) == tnorm and existing != own:
+            # a re-import of a stored entry (or of one merged away): its own paper first
+            existing, why = own, "same key and title"
+            drop = {}
+            if paper.arxiv_id and self.by_arxiv.get(paper.arxiv_id, own) != own:
+                drop.update(arxiv_id=None, arxiv_version=None)  # the link was doubted before
+            if doi and self.by_doi.get(doi, own) != own:
+                drop.update(doi=None)
+            if drop:
+                paper = paper.model_copy(update=drop)
+        doubt = None
+        if existing is not None and existing != paper.key and not refresh:
+            self.flush()  # the stored row is read back, and the queue must go first
+            doubt = self._disagreement(existing, paper, why or "")
+        if existing is not None and doubt is None:
             self.flush()  # the stored row is read back, and the queue must go first
             result = self._merge(existing, paper, refresh)
             result.why = why
+            alias = paper.key
+            if alias and alias != existing and alias not in self.keys and is_safe_key(alias):
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO paper_aliases (alias, paper_key, reason) "
+                    "VALUES (?, ?, ?)", [alias, existing, why])
+                self.aliases[alias] = existing
+                self.keys.add(alias)
         else:
+            if doubt is not None and why and not why.startswith("same title"):
+                # the shared id is the doubtful link: the new record does not keep it
+                paper = paper.model_copy(update=(
+                    {"arxiv_id": None, "arxiv_version": None} if why.startswith("same arXiv")
+                    else {"doi": None}))
             result = self._insert(paper, tnorm)
+            if doubt is not None:
+                result.suspect, result.suspect_why = existing, doubt
             if self.batch and len(self._papers) < BATCH_ROWS:
                 return result
         self.flush()
@@ -215,6 +253,52 @@ class PaperWriter:
         values = self._values(paper, normalize_title(paper.title))
         return dict(zip(INSERT_COLUMNS, values, strict=False))
 
+    # -- identity evidence ---------------------------------------------------------------
+    def _disagreement(self, key: str, paper: Paper, why: str) -> str | None:
+        """Why ``paper`` is not certainly the stored ``key`` although it shares ``why``
+        (None: it is). A shared arXiv id or DOI is doubted only when the titles have
+        nothing in common (a wrong link in a ``pdf`` field); a shared title and year when
+        the title is generic, or type, venue, pages, chapter or the authors disagree."""
+        row = self.conn.execute(
+            "SELECT title, entry_type, venue, fields, authors_text FROM papers WHERE key = ?",
+            [key],
+        ).fetchone()
+        if row is None:
+            return None
+        title, etype, venue, fields_json, authors_text = row
+        if not why.startswith("same title"):
+            if _word_overlap(normalize_title(title), normalize_title(paper.title)) < 0.3:
+                return f"{why}, but the titles differ"
+            return None
+        tnorm = normalize_title(paper.title)
+        if tnorm in GENERIC_TITLES or len(tnorm) < 4:
+            return f"same title and year, but {paper.title!r} is a generic title"
+        if _strict_title(title) != _strict_title(paper.title):
+            return "same words of the title, but the titles differ"
+        same_venue = bool(venue and paper.venue) and (
+            _venue_words(venue) == _venue_words(paper.venue))
+        if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
+            _type_group(etype) != _type_group(paper.entry_type)
+        ):  # (one venue under two types is one publication typed two ways)
+            return f"same title and year, but @{etype} and @{paper.entry_type}"
+        stored = json.loads(fields_json) if fields_json else {}
+        for name in ("chapter", "pages", "volume", "number"):
+            a, b = stored.get(name), paper.fields.get(name)
+            if a and b and _compact(a) != _compact(b):
+                return f"same title and year, but {name} {a} and {b}"
+        if venue and paper.venue and _venue_words(venue) != _venue_words(paper.venue):
+            va, vb = _venue_words(venue), _venue_words(paper.venue)
+            if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
+                return f"same title and year, but venues {venue!r} and {paper.venue!r}"
+        if authors_text and paper.authors:
+            a = {n.split()[-1].lower() for n in authors_text.split("; ") if n.split()}
+            b = {x.last.split()[-1].lower() for x in paper.authors if x.last.split()}
+            a.discard("others")
+            b.discard("others")
+            if a and b and len(a & b) < 0.5 * min(len(a), len(b)):
+                return "same title and year, but different authors"
+        return None
+
     # -- merge ---------------------------------------------------------------------------
     def _merge(self, key: str, paper: Paper, refresh: bool) -> PutResult:
         cur = self.conn.execute("SELECT * FROM papers WHERE key = ?", [key])
@@ -233,9 +317,11 @@ class PaperWriter:
             updates["arxiv_id"] = paper.arxiv_id
         if new["fields"]:
             merged_fields = json.loads(old["fields"] or "{}")
+            before = len(merged_fields)
             for k, v in paper.fields.items():
                 merged_fields.setdefault(k, v)
-            updates["fields"] = json.dumps(merged_fields, ensure_ascii=False)
+            if len(merged_fields) != before:  # a re-import of the same entry changes nothing
+                updates["fields"] = json.dumps(merged_fields, ensure_ascii=False)
         if "title" in updates:
             updates["title_norm"] = new["title_norm"]
         replace_authors = paper.authors and (refresh or not old["authors_text"])
@@ -297,6 +383,59 @@ class PaperWriter:
         topics = _clean_topics(topics)
         if topics:
             add_topics(self.db, key, topics, known=self.known_topics)
+
+
+# Titles that name a part of a volume, not a paper: never an identity on their own.
+GENERIC_TITLES = frozenset({
+    "preface", "foreword", "editorial", "introduction", "front matter", "frontmatter",
+    "back matter", "contents", "table of contents", "index", "author index", "subject index",
+    "erratum", "errata", "corrigendum", "addendum", "correction", "keynote", "invited talk",
+    "panel", "panel discussion", "tutorial", "abstracts", "proceedings", "program committee",
+    "organization", "committees", "reviewers", "acknowledgments", "acknowledgements",
+    "title page", "copyright", "welcome", "message from the chairs", "conclusion",
+    "conclusions", "summary", "overview", "discussion", "appendix", "references", "news",
+    "book review", "review", "obituary", "in memoriam", "guest editorial", "letter",
+    "editor s note", "editors note", "untitled",
+})
+_TYPE_GROUPS = {
+    "article": "article", "inproceedings": "proceedings-paper", "conference": "proceedings-paper",
+    "book": "book", "mvbook": "book", "proceedings": "volume", "mvproceedings": "volume",
+    "collection": "volume", "inbook": "part", "incollection": "part", "bookinbook": "part",
+    "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
+    "techreport": "report", "report": "report", "manual": "manual", "patent": "patent",
+}
+_VENUE_STOP = frozenset({
+    "proc", "proceedings", "of", "the", "on", "in", "and", "for", "conference", "international",
+    "annual", "intl", "int", "conf", "symposium", "symp", "ieee", "acm", "th", "st", "nd", "rd",
+})
+_STRICT_DROP = re.compile(r"[\s.,:;!?'\"`{}()\[\]\-–—‐]+")
+
+
+def _type_group(entry_type: str | None) -> str | None:
+    """The kind of publication, or None for types that fit any (misc, unpublished...)."""
+    return _TYPE_GROUPS.get((entry_type or "").lower())
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\s\-–—]+", "-", value.strip().lower())
+
+
+def _strict_title(title: str) -> str:
+    """The title without spaces and common punctuation, other symbols kept (BC vs BC+)."""
+    return _STRICT_DROP.sub("", title.lower())
+
+
+def _venue_words(venue: str) -> frozenset[str]:
+    return frozenset(w for w in normalize_title(venue).split()
+                     if w not in _VENUE_STOP and not w.isdigit())
+
+
+def _word_overlap(a, b) -> float:
+    a = set(a.split()) if isinstance(a, str) else set(a)
+    b = set(b.split()) if isinstance(b, str) else set(b)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
 
 
 _FTS_INDEXES = [i for i, c in enumerate(INSERT_COLUMNS) if c in FTS_COLUMNS]
