@@ -11,15 +11,17 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
+import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.config import KB, KBError
 from kb.site.generate import GenStats, generate, staging_docs
-from kb.site.mkdocs_config import SHIM_PATH, SITE_DIR, default_mkdocs_yml
+from kb.site.mkdocs_config import SHIM_PATH, SITE_DIR, STAGING_DIR, default_mkdocs_yml
 
 
 @dataclass
@@ -28,6 +30,8 @@ class BuildResult:
     gen: GenStats
     generate_s: float
     mkdocs_s: float
+    site_written: list[str] = field(default_factory=list)
+    site_removed: list[str] = field(default_factory=list)
 
     @property
     def index(self) -> Path:
@@ -122,14 +126,74 @@ def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -
     from mkdocs.exceptions import MkDocsException
 
     t0 = time.perf_counter()
+    target = Path(site_dir or site_dir_of(kb, _raw_config(config_text(kb)[0])))
+    scratch = kb.root / STAGING_DIR / "site"
     with _Quiet(verbose):
         try:
-            cfg = load_mkdocs_config(kb, site_dir)
+            cfg = load_mkdocs_config(kb, scratch)
             build(cfg)
         except MkDocsException as exc:
             raise KBError(f"MkDocs build failed: {exc}") from None
-    write_worker_sources(Path(cfg["site_dir"]))
+    write_worker_sources(scratch)
+    sync_tree(scratch, target)
     return time.perf_counter() - t0
+
+
+def sync_tree(src: Path, dst: Path) -> SyncStats:
+    """Make ``dst`` hold exactly ``src``'s files, writing only those whose bytes differ.
+
+    MkDocs rewrites every file of its output on each build; it builds into the staging
+    folder and this copies what changed, so a rebuild with no change writes nothing in
+    ``site/`` and one changed note rewrites only the pages whose HTML changed (its page, the
+    pages listing it, the search index).
+    """
+    stats = SyncStats()
+    seen: set[str] = set()
+    for dirpath, _dirs, files in os.walk(src):
+        for name in files:
+            s = Path(dirpath) / name
+            rel = s.relative_to(src).as_posix()
+            seen.add(rel)
+            d = dst / rel
+            try:
+                st_s, st_d = s.stat(), d.stat()
+                same = st_s.st_size == st_d.st_size and s.read_bytes() == d.read_bytes()
+            except OSError:
+                same = False
+            if same:
+                stats.unchanged += 1
+                continue
+            d.parent.mkdir(parents=True, exist_ok=True)
+            tmp = d.with_name(f".{d.name}.mtlkb-tmp")
+            shutil.copyfile(s, tmp)
+            os.replace(tmp, d)
+            stats.written.append(rel)
+    if dst.is_dir():
+        for dirpath, _dirs, files in os.walk(dst, topdown=False):
+            for name in files:
+                d = Path(dirpath) / name
+                rel = d.relative_to(dst).as_posix()
+                if rel not in seen:
+                    d.unlink()
+                    stats.removed.append(rel)
+            if Path(dirpath) != dst:
+                try:
+                    os.rmdir(dirpath)
+                except OSError:
+                    pass
+    LAST_SYNC.clear()
+    LAST_SYNC.append(stats)
+    return stats
+
+
+@dataclass
+class SyncStats:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+LAST_SYNC: list[SyncStats] = []
 
 
 SEARCH_WORKER = Path(__file__).resolve().parent / "assets" / "search_worker.js"
@@ -195,4 +259,6 @@ def build_site(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -
     gen = generate(kb, site_name=str(site_name) if site_name else None)
     target = site_dir or site_dir_of(kb, raw)
     mk = run_mkdocs(kb, target, verbose=verbose)
-    return BuildResult(site_dir=target, gen=gen, generate_s=gen.seconds, mkdocs_s=mk)
+    sync = LAST_SYNC[0] if LAST_SYNC else SyncStats()
+    return BuildResult(site_dir=target, gen=gen, generate_s=gen.seconds, mkdocs_s=mk,
+                       site_written=sync.written, site_removed=sync.removed)
