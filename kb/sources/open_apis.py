@@ -222,13 +222,13 @@ APIS: dict[str, Api] = {
     "semanticscholar": Api("semanticscholar", "MTLKB_S2_API",
                            "https://api.semanticscholar.org/graph/v1",
                            3.0,  # unauthenticated: a shared pool of 100 requests / 5 min
-                           s2_url, s2_parse, "an arXiv id or a DOI"),
+                           s2_url, s2_parse, "arXiv id or DOI"),
     "openalex": Api("openalex", "MTLKB_OPENALEX_API", "https://api.openalex.org",
                     0.1,  # 10 requests / s
-                    openalex_url, openalex_parse, "a DOI or an arXiv id"),
+                    openalex_url, openalex_parse, "DOI or arXiv id"),
     "crossref": Api("crossref", "MTLKB_CROSSREF_API", "https://api.crossref.org",
                     0.1,  # polite pool; x-rate-limit-* headers may ask for slower
-                    crossref_url, crossref_parse, "a DOI"),
+                    crossref_url, crossref_parse, "DOI"),
 }
 
 
