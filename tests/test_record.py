@@ -237,3 +237,12 @@ def test_json_round_trip_of_the_record(kb, tmp_path):
         for field in ("comments", "links", "references", "cited_by", "institutions"):
             assert dst[k][field] == src[k][field], (k, field)
     other.close()
+
+
+def test_edit_or_delete_through_another_paper_is_refused(kb):
+    a = comments.add_comment(kb, "ruder2017overview", "mine")
+    with pytest.raises(KBError, match="is on ruder2017overview, not on yu2020gradient"):
+        comments.delete_comment(kb, a.id, "yu2020gradient")
+    with pytest.raises(KBError, match="is on ruder2017overview"):
+        comments.edit_comment(kb, a.id, "x", "yu2020gradient")
+    assert comments.delete_comment(kb, a.id, "1706.05098") == 1

@@ -56,3 +56,13 @@ def test_paper_page_shows_the_record(tmp_kb, tmp_path):
     other = (docs / "papers" / "kendall2018uncertainty.md").read_text(encoding="utf-8")
     assert "Code&#58; reproduction kendall-uncertainty" in other
     assert "No discussion yet." in other
+
+
+def test_a_long_discussion_stays_out_of_the_search_text(tmp_kb, tmp_path):
+    put(tmp_kb, make_paper())
+    for i in range(5):
+        comments.add_comment(tmp_kb, "ruder2017overview", f"comment {i} " + "word " * 500)
+    generate(tmp_kb, tmp_path / "docs")
+    page = (tmp_path / "docs" / "papers" / "ruder2017overview.md").read_text(encoding="utf-8")
+    assert "## Discussion (5 comment(s)) { data-search-exclude }" in page
+    assert "<div data-search-exclude>\n<div class=\"mtlkb-note mtlkb-comment\"" in page

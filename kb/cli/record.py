@@ -29,7 +29,7 @@ def comment(
         if text is not None or edit is not None or reply_to is not None:
             raise KBError("--delete takes no text, --edit or --reply-to")
         key, _ = comments.list_comments(kb, ref)
-        n = comments.delete_comment(kb, delete)
+        n = comments.delete_comment(kb, delete, ref)
         if as_json:
             echo_json({"key": key, "deleted": delete, "removed": n})
         else:
@@ -41,7 +41,7 @@ def comment(
     if edit is not None:
         if reply_to is not None:
             raise KBError("--edit and --reply-to do not go together")
-        c = comments.edit_comment(kb, edit, text)
+        c = comments.edit_comment(kb, edit, text, ref)
         verb = "edited"
     else:
         c = comments.add_comment(kb, ref, text, reply_to)

@@ -68,8 +68,10 @@ def add_comment(kb: KB, ref: str, text: str, reply_to: int | None = None) -> Com
         return store.add_comment(db, key, author, body, now_iso(), reply_to)
 
 
-def _own(kb: KB, db: Any, comment_id: int, verb: str) -> Comment:
+def _own(kb: KB, db: Any, comment_id: int, verb: str, ref: str | None) -> Comment:
     found = _existing(db, comment_id)
+    if ref is not None and found.key != _key(kb, ref):
+        raise KBError(f"comment #{comment_id} is on {found.key}, not on {_key(kb, ref)}")
     me = current_user(kb)
     if found.author != me:
         raise KBError(f"comment #{comment_id} is {found.author}'s; you ({me}) may only "
@@ -77,21 +79,22 @@ def _own(kb: KB, db: Any, comment_id: int, verb: str) -> Comment:
     return found
 
 
-def edit_comment(kb: KB, comment_id: int, text: str) -> Comment:
-    """Replace the text of one's own comment (its time stays; ``edited_at`` is set)."""
+def edit_comment(kb: KB, comment_id: int, text: str, ref: str | None = None) -> Comment:
+    """Replace the text of one's own comment (its time stays; ``edited_at`` is set); with
+    ``ref``, the comment must be on that paper."""
     body = clean_body(text)
     with kb.write() as db:
-        _own(kb, db, comment_id, "edit")
+        _own(kb, db, comment_id, "edit", ref)
         store.edit_comment(db, comment_id, body, now_iso())
         found = store.get_comment(db, comment_id)
     assert found is not None
     return found
 
 
-def delete_comment(kb: KB, comment_id: int) -> int:
+def delete_comment(kb: KB, comment_id: int, ref: str | None = None) -> int:
     """Delete one's own comment and the replies under it; returns how many went."""
     with kb.write() as db:
-        _own(kb, db, comment_id, "delete")
+        _own(kb, db, comment_id, "delete", ref)
         return store.delete_comment(db, comment_id)
 
 

@@ -19,6 +19,7 @@ from kb.site.escape import oneline, text, url
 from kb.site.pieces import author_href, front_matter, link, paper_href, paper_list
 
 MAP_SLICE_MAX = 28  # neighbours drawn around a paper in its map slice
+DISCUSSION_SEARCH_BUDGET = 8_000  # characters of comments a page's search text may hold
 
 
 @dataclass
@@ -92,6 +93,10 @@ def summary_block(data: SiteData, p: Paper) -> str:
     summary, source = found
     src = f'<br><small>Written from: {oneline(source)}</small>' if source else ""
     return f"## Summary\n\n<p>{oneline(summary)}{src}</p>\n\n"
+
+
+def _flat(comments: list[Comment]) -> list[Comment]:
+    return [x for c in comments for x in (c, *_flat(c.replies))]
 
 
 def _count(comments: list[Comment]) -> int:
@@ -193,9 +198,14 @@ def record_block(data: SiteData, p: Paper, up: str = "../") -> str:
     out.append("### Research map { data-search-exclude }\n\n")
     out.append(map_slice(data, p, up))
 
-    out.append(f"## Discussion ({_count(comments)} comment(s))\n\n")
+    # A long discussion stays out of the page's search text (Zensical refuses a page whose
+    # search text exceeds 32,768 characters).
+    long = sum(len(c.body) for c in _flat(comments)) > DISCUSSION_SEARCH_BUDGET
+    exclude = " { data-search-exclude }" if long else ""
+    out.append(f"## Discussion ({_count(comments)} comment(s)){exclude}\n\n")
     if comments:
-        out.append("".join(_comment_html(c) for c in comments) + "\n")
+        out.append(f"<div{' data-search-exclude' if long else ''}>\n"
+                   + "".join(_comment_html(c) for c in comments) + "</div>\n\n")
     else:
         out.append("<p><em>No discussion yet.</em></p>\n\n")
     out.append(f'<p data-search-exclude><small>Add one: <code>mtlkb comment {text(key)} '
