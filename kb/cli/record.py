@@ -15,11 +15,14 @@ app = typer.Typer()
 @app.command()
 def comment(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="The paper (key, arXiv id or DOI)."),
-    text: str = typer.Argument(None, help="The comment (or the new text with --edit)."),
-    reply_to: int | None = typer.Option(None, "--reply-to", help="Reply to comment ID."),
-    edit: int | None = typer.Option(None, "--edit", help="Replace the text of your comment ID."),
-    delete: int | None = typer.Option(None, "--delete",
+    ref: str = typer.Argument(..., metavar="REF", help="The paper (key, arXiv id or DOI)."),
+    text: str = typer.Argument(None, metavar="TEXT",
+                               help="The comment (or the new text with --edit)."),
+    reply_to: int | None = typer.Option(None, "--reply-to", metavar="ID",
+                                        help="Reply to comment ID."),
+    edit: int | None = typer.Option(None, "--edit", metavar="ID",
+                                    help="Replace the text of your comment ID."),
+    delete: int | None = typer.Option(None, "--delete", metavar="ID",
                                       help="Delete your comment ID (and its replies)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comment as JSON."),
 ) -> None:
@@ -56,7 +59,7 @@ def comment(
 @app.command("comments")
 def comments_cmd(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="The paper (key, arXiv id or DOI)."),
+    ref: str = typer.Argument(..., metavar="REF", help="The paper (key, arXiv id or DOI)."),
     as_json: bool = typer.Option(False, "--json", help="Threads as JSON."),
 ) -> None:
     """A paper's discussion, newest thread first, replies under their comment."""
@@ -73,10 +76,12 @@ def comments_cmd(
 @app.command("link")
 def link_cmd(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="The paper (key, arXiv id or DOI)."),
-    repro_id: str = typer.Argument(None, help="A reproduction id to link by hand."),
-    code: list[str] = typer.Option(None, "--code", help="A code repository URL (repeatable)."),
-    dataset: list[str] = typer.Option(None, "--dataset",
+    ref: str = typer.Argument(..., metavar="REF", help="The paper (key, arXiv id or DOI)."),
+    repro_id: str = typer.Argument(None, metavar="REPRO_ID",
+                                   help="A reproduction id to link by hand."),
+    code: list[str] = typer.Option(None, "--code", metavar="URL",
+                                   help="A code repository URL (repeatable)."),
+    dataset: list[str] = typer.Option(None, "--dataset", metavar="NAME=URL",
                                       help="A dataset as NAME=URL (repeatable)."),
     remove: bool = typer.Option(False, "--remove", help="Remove the links named instead."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -131,8 +136,9 @@ def link_cmd(
 @app.command()
 def cite(
     ctx: typer.Context,
-    citing: str = typer.Argument(..., help="The citing paper."),
-    cited: list[str] = typer.Argument(..., help="The papers it cites (in this KB)."),
+    citing: str = typer.Argument(..., metavar="CITING", help="The citing paper."),
+    cited: list[str] = typer.Argument(..., metavar="CITED",
+                                      help="The papers it cites (in this KB)."),
     remove: bool = typer.Option(False, "--remove", help="Forget these citations instead."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -152,13 +158,14 @@ def cite(
 @app.command()
 def enrich(
     ctx: typer.Context,
-    refs: list[str] = typer.Argument(None, help="Papers (default: every paper)."),
-    source: str = typer.Option("semanticscholar", "--source",
+    refs: list[str] = typer.Argument(None, metavar="KEY", help="Papers (default: every paper)."),
+    source: str = typer.Option("semanticscholar", "--source", metavar="SOURCE",
                                help="semanticscholar, openalex or crossref."),
     refresh: bool = typer.Option(False, "--refresh", help="Ask again even when cached."),
     skip_missing: bool = typer.Option(False, "--skip-missing",
                                       help="Go on past papers the source does not know."),
-    timeout: float | None = typer.Option(None, "--timeout", help="Seconds per request."),
+    timeout: float | None = typer.Option(None, "--timeout", metavar="SECONDS",
+                                         help="Seconds per request."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fill external citation counts, references, affiliations and open-access PDFs from
