@@ -129,3 +129,33 @@ def test_export_import_round_trip(tmp_kb, tmp_path):
         b = json.loads(_ok(None, "--kb", str(other), "show", key, "--json").stdout)
         for field in ("comments", "links", "references", "cited_by"):
             assert a[field] == b[field], (key, field)
+
+
+def test_arxiv_affiliations_become_institutions(tmp_kb):
+    from arxiv_server import ArxivServer, free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    with ArxivServer() as server:
+        env = {"MTLKB_ARXIV_API": server.url, "NO_PROXY": None, "no_proxy": None,
+               "HTTP_PROXY": dead, "http_proxy": dead}
+        r = run_cli(tmp_kb, "add", "hep-ex/0406020", "--no-note", env=env)
+        assert r.returncode == 0, r.stderr
+    key = run_cli(tmp_kb, "list", "--json")
+    key = json.loads(key.stdout)[0]["key"]
+    inst = json.loads(_ok(tmp_kb, "show", key, "--json").stdout)["institutions"]
+    assert {"name": "for the ATLAS and CMS Collaborations", "authors": ["Alessia Tricomi"],
+            "sources": ["arxiv"]} in inst
+
+
+def test_migration_from_a_store_without_the_record(tmp_kb):
+    _seed(tmp_kb)
+    conn = tmp_kb.conn
+    for table in ("comments", "paper_links", "citations", "paper_institutions",
+                  "institutions", "paper_summaries", "enrichment"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_paper_record'")
+    conn.commit()
+    tmp_kb.close()
+    _ok(tmp_kb, "comment", "ruder2017overview", "after the upgrade")
+    assert len(json.loads(_ok(tmp_kb, "comments", "ruder2017overview", "--json").stdout)) == 1
+    assert len(json.loads(_ok(tmp_kb, "list", "--json").stdout)) == 2
