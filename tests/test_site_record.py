@@ -34,6 +34,7 @@ def test_paper_page_shows_the_record(tmp_kb, tmp_path):
     assert "<script>" not in page and "javascript:x" not in page
     assert "&#60;script&#62;" in page
     assert "Our words &#38; summary &#60;i&#62;." in page
+    assert "<b>Open access</b>Access (arXiv)</span>" in page
     for row in ("Cited by in this KB", "References in this KB", "Code", "Datasets",
                 "Institutions", "Comments", "Citations"):
         assert f"{row}</span>" in page, row

@@ -162,7 +162,11 @@ def record_block(data: SiteData, p: Paper, up: str = "../") -> str:
     refs = rec.references.get(key, [])
     by = rec.cited_by.get(key, [])
     label, value = _external(rec, key)
-    stats = [(label, value), ("Cited by in this KB", str(len(by))),
+    oa = next((e.source for e in rec.enrichment.get(key, []) if url(e.oa_pdf)), None)
+    access = "Open access" if p.arxiv_id or oa else "Unknown"
+    access_why = "arXiv" if p.arxiv_id else (oa or "no open copy known")
+    stats = [(label, value), (f"Access ({access_why})", access),
+             ("Cited by in this KB", str(len(by))),
              ("References in this KB", str(len(refs))),
              ("Code", str(n_code) if n_code else "No code"),
              ("Datasets", str(n_data) if n_data else "No dataset"),
