@@ -193,7 +193,7 @@ def test_json_export_round_trips_social_record(tmp_path: Path, kb: Path, templat
     out = tmp_path / "lib.json"
     assert mtlkb(one, "export", "-f", "json", "-o", str(out)).returncode == 0
     data = json.loads(out.read_text())
-    assert isinstance(data, dict) and set(data) == {"papers", "social"}
+    assert isinstance(data, dict) and set(data) == {"papers", "social", "record"}
     assert data["papers"][0]["authors_full"][0] == {"first": "Zhao", "last": "Chen"}
     two = tmp_path / "two"
     shutil.copytree(template, two)

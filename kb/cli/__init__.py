@@ -54,8 +54,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
                          "list reviews."),
     "repro": ("repro", "Reproductions: runnable code checking papers' claims, and their "
                        "recorded runs."),
-    "link": ("repro", "Link a paper to a reproduction by hand (arXiv-id matches link "
-                      "automatically)."),
+    "link": ("record", "Link a paper to code (--code URL), datasets (--dataset NAME=URL) or a "
+                       "reproduction."),
+    "comment": ("record", "Comment on a paper (threaded: --reply-to); --edit / --delete "
+                          "one's own."),
+    "comments": ("record", "A paper's discussion, newest thread first."),
+    "cite": ("record", "Record that a paper cites other papers of the KB."),
+    "enrich": ("record", "Citation counts, references, affiliations and open-access PDFs from "
+                         "an open API."),
     "site": ("site", "Build or preview the static site (MkDocs + Material)."),
     "demo": ("demo", "Import the MTL canon, write notes, run the reproductions (smoke), build "
                      "the site."),

@@ -6,6 +6,7 @@ import typer
 
 from kb import __version__
 from kb.cli.output import echo_json, fail, get_kb, print_table, require_kb
+from kb.cli.record_view import record_lines
 from kb.config import KB
 from kb.core import papers as core
 from kb.core.init import init_kb
@@ -166,6 +167,7 @@ def _print_record(r: dict) -> None:
     for rep in r.get("reproductions") or []:
         lines.append(f"reproduction: {rep['id']} — {rep.get('claim', '')} "
                      f"[{rep.get('last_verdict') or 'not run'}]")
+    lines += record_lines(r)
     if r.get("abstract"):
         lines += ["", r["abstract"]]
     typer.echo("\n".join(lines))

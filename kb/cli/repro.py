@@ -267,22 +267,6 @@ def _print_table(table: list[sweeps.MethodRow]) -> None:
 
 app.add_typer(repro_app, name="repro")
 
-@app.command("link")
-def link_cmd(
-    ctx: typer.Context,
-    key: str = typer.Argument(..., help="Paper key (or arXiv id / DOI)."),
-    repro_id: str = typer.Argument(..., help="Reproduction id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Link a paper to a reproduction by hand (arXiv-id matches link automatically)."""
-    kb = get_kb(ctx)
-    out = repro_links.link(kb, key, repro_id)
-    if as_json:
-        echo_json(out)
-    else:
-        typer.echo(f"linked {out['paper_key']} -> {out['reproduction']}")
-
-
 def _print_run(r: dict[str, Any]) -> None:
     typer.echo(f"run {r['run_id']}: {r['status']} ({r['scale']}, seed {r['seed']}, "
                f"{r['device']}, {r['wall_s']} s)")

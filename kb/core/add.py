@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import KB, KBError
+from kb.core.institutions import record_affiliations
 from kb.ids import BadId, parse_arxiv_id
 from kb.models import Paper
 from kb.notes.create import ensure_note
@@ -118,6 +119,7 @@ def run(
         for paper in papers:
             result = writer.put(paper, refresh=True)
             _sync_generated(db, result.key, paper)
+            record_affiliations(db, result.key, paper.affiliations, "arxiv")
             action = "added" if result.action == "added" else "refreshed"
             report.papers.append(Added(result.key, paper.arxiv_id, action, paper.title))
     if with_notes:

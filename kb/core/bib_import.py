@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import KB, KBError
+from kb.core.record_io import import_record
 from kb.core.social import import_social
 from kb.models import Author, Paper
 from kb.notes.create import ensure_note
@@ -137,6 +138,8 @@ def parse_json(text: str, file: str) -> tuple[BibParse, dict | None]:
     social = None
     if isinstance(data, dict):
         social = data.get("social")
+        if isinstance(data.get("record"), dict):  # comments, links, citations (issue 16)
+            social = {**(social if isinstance(social, dict) else {}), "record": data["record"]}
         items = data.get("papers")
     else:
         items = data
@@ -265,7 +268,7 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
             except (sqlite3.Error, ValueError) as exc:
                 raise _Retry from exc
         if socials:
-            _import_social(kb, [_remap_social(s, key_map) for s in socials], report)
+            _import_social(kb, [_remap_social(s, key_map) for s in socials], report, key_map)
         if report.dry_run or (report.strict and report.failed):
             raise _Rollback
         report.written = True
@@ -308,12 +311,15 @@ def _remap_social(social: dict, key_map: dict[str, str]) -> dict:
     return out
 
 
-def _import_social(kb: KB, socials: list[dict], report: ImportReport) -> None:
+def _import_social(kb: KB, socials: list[dict], report: ImportReport,
+                   key_map: dict[str, str] | None = None) -> None:
     where = next((f for f in report.files if f.lower().endswith(".json")), "?")
 
     for social in socials:
         try:
             import_social(kb, social)
+            if isinstance(social.get("record"), dict):
+                import_record(kb, social["record"], key_map or {})
         except KBError as exc:
             report.problems.append(Problem(where, 0, f"social record not imported ({exc})"))
             return

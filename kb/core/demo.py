@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kb.config import KB
 from kb.core.bib_import import run as import_bib
+from kb.core.canon_record import load_canon_record
 from kb.core.init import init_kb
 from kb.core.taxonomy import sync_taxonomy
 from kb.notes.create import ensure_note
@@ -39,6 +40,7 @@ def import_canon(kb: KB, say: Say) -> None:
     with kb.write() as db:
         sync_taxonomy(db)
     say(f"      {report.summary()}")
+    say(f"      {load_canon_record(kb).summary()}")
 
 
 def note_keys(kb: KB) -> list[str]:

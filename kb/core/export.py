@@ -8,8 +8,10 @@ that text; other fields and formatting stay as they were. A paper without origin
 
 JSON: an array of paper objects (``Paper.public_dict()`` plus ``month``, ``source``,
 ``authors_full``, ``bibtex`` and ``fields``: every Paper field, so a re-import is exact),
-or ``{"papers": [...], "social": {...}}`` when the store has a social module
-(``kb.core.social.export_social``).
+or ``{"papers": [...], "social": {...}, "record": {...}}``: the social record
+(``kb.core.social.export_social``) and the paper record of issue 16 -- comments, code and
+dataset links, citations, institutions, summaries, cached enrichment
+(``kb.core.record_io.export_record``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from pathlib import Path
 
 from kb.config import KB, KBError
+from kb.core.record_io import export_record
 from kb.core.social import export_social
 from kb.files import write_atomic
 from kb.latex import escape
@@ -149,7 +152,8 @@ def paper_json(paper: Paper) -> dict:
 
 
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
+    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb),
+            "record": export_record(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

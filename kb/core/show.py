@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from kb.config import KB
+from kb.core.canon_record import summary_of
+from kb.core.citations import citations_record
+from kb.core.comments import comment_threads
+from kb.core.enrich import enrichment_record
+from kb.core.institutions import institutions_of
+from kb.core.paper_links import links_record
 from kb.core.social import social_record
 from kb.models import Paper
 from kb.notes.status import note_for
@@ -13,12 +19,20 @@ from kb.store.papers import get_paper
 
 
 def paper_record(kb: KB, paper: Paper) -> dict[str, Any]:
-    """The stable ``show --json`` object: the paper's fields, its note, social record and
-    linked reproductions."""
+    """The stable ``show --json`` object: the paper's fields, its note, social record,
+    linked reproductions, and the paper record of issue 16 (summary, discussion, code and
+    dataset links, citations in the KB, institutions, what open APIs said)."""
+    key = paper.key or ""
     record = paper.public_dict()
-    record["note"] = note_for(kb, paper.key)
-    record["social"] = social_record(kb, paper.key)
-    record["reproductions"] = linked_reproductions(kb, paper.key)
+    record["note"] = note_for(kb, key)
+    record["social"] = social_record(kb, key)
+    record["reproductions"] = linked_reproductions(kb, key)
+    record["summary"] = summary_of(kb, key)
+    record["comments"] = [c.public_dict() for c in comment_threads(kb, key)]
+    record["links"] = links_record(kb, key)
+    record.update(citations_record(kb, key))
+    record["institutions"] = [i.public_dict() for i in institutions_of(kb, paper)]
+    record["enrichment"] = enrichment_record(kb, key)
     return record
 
 

@@ -2,7 +2,8 @@
 
 ``paper``: :class:`Paper`, :class:`Author`; ``run``: :class:`Run` (one shape for stored and
 reference runs); ``note``: :class:`NoteStatus`;
-``social``: votes, collections, reviews. The store (:mod:`kb.store`) returns these.
+``social``: votes, collections, reviews; ``record``: comments, code/dataset links,
+institutions, enrichment (issue 16). The store (:mod:`kb.store`) returns these.
 """
 
 from kb.models.paper import Author, Paper

@@ -50,6 +50,9 @@ class Paper(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)
     source: str | None = None
     added_at: str | None = None
+    # Author display name -> the institutions a source named (arXiv's arxiv:affiliation);
+    # not a column of ``papers``: the store keeps them in ``paper_institutions``.
+    affiliations: dict[str, list[str]] = Field(default_factory=dict)
 
     def public_dict(self) -> dict:
         """The stable JSON shape of ``list --json`` / ``show --json``."""

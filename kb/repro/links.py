@@ -16,14 +16,11 @@ from kb.store.lookup import resolve_key
 from reproductions import registry
 
 
-def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
-    """The reproductions linked to a paper: by arXiv id / DOI (automatic) and manual links.
-
-    Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
-    last_verdict, latest_run (summary).
-    """
+def linked_reproduction_ids(kb: KB, paper_key: str) -> dict[str, str]:
+    """Reproduction id -> how it is linked ('arxiv' | 'doi' | 'registry' | 'manual'), for
+    the reproductions still registered."""
     if not kb.has_store:
-        return []
+        return {}
     found: dict[str, str] = {}
     paper = links.paper_ids(kb.conn, paper_key)
     if paper is not None:
@@ -36,13 +33,19 @@ def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
                 found.setdefault(r.id, "registry")
     for repro_id, source in links.manual_links(kb.conn, paper_key):
         found.setdefault(repro_id, source)
+    known = set(registry.ids())  # a manual link to a reproduction since removed is skipped
+    return {k: v for k, v in found.items() if k in known}
+
+
+def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
+    """The reproductions linked to a paper: by arXiv id / DOI (automatic) and manual links.
+
+    Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
+    last_verdict, latest_run (summary).
+    """
     out = []
-    for repro_id, source in found.items():
-        try:
-            repro = registry.get(repro_id)
-        except registry.UnknownReproduction:
-            continue  # a manual link to a reproduction since removed
-        item = reproduction_summary(kb, repro)
+    for repro_id, source in linked_reproduction_ids(kb, paper_key).items():
+        item = reproduction_summary(kb, registry.get(repro_id))
         item["source"] = source
         out.append(item)
     return out
@@ -73,3 +76,16 @@ def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[
     with kb.write() as db:
         links.add_link(db, key, repro_id, source)
     return {"paper_key": key, "reproduction": repro_id, "source": source}
+
+
+def unlink(kb: KB, paper_ref: str, repro_id: str) -> dict[str, Any]:
+    """Remove a manual paper -> reproduction link (automatic ones cannot be removed)."""
+    key = resolve_key(kb.conn, paper_ref) if kb.has_store else None
+    if key is None:
+        raise KBError(f"no paper {paper_ref!r} in the knowledge base")
+    with kb.write() as db:
+        removed = links.remove_link(db, key, repro_id)
+    if not removed:
+        raise KBError(f"{key} has no manual link to {repro_id!r} (links by arXiv id or DOI "
+                      "are automatic)")
+    return {"paper_key": key, "reproduction": repro_id, "removed": True}

@@ -17,6 +17,7 @@ from kb.site import pages
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
 from kb.site.paper_page import paper_page
+from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -130,6 +131,8 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
 
     for p in data.papers:
         st.write(f"papers/{p.key}.md", paper_page(data, p, artifacts))
+    for rel, page in institution_pages(data):  # issue 16
+        st.write(rel, page)
     for group, names in pages.author_groups(data).items():
         st.write(f"authors/{group}.md", pages.author_group_page(data, group, names))
     for t, s in data.topic_slug.items():

@@ -6,6 +6,7 @@ from kb.models import Paper
 from kb.site.data import SiteData, latest_full_run, related
 from kb.site.escape import oneline, text, url
 from kb.site.note_html import note_markdown
+from kb.site.paper_record import record_block, summary_block
 from kb.site.pieces import (
     Artifacts,
     author_links,
@@ -58,6 +59,7 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
     out.append(f"<p>{oneline(p.abstract) or '<em>No abstract.</em>'}</p>\n\n")
     if p.comment:
         out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
+    out.append(summary_block(data, p))
 
     # The seed's "reading frame": votes, save state, collections, reviews.
     out.append("## Reading frame { data-search-exclude }\n\n")
@@ -87,6 +89,7 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
             items.append("<li>" + "<br>".join(bits) + when + "</li>")
         out.append("### Structured reviews\n\n<ul>\n" + "\n".join(items) + "\n</ul>\n\n")
 
+    out.append(record_block(data, p, up))  # issue 16: links, citations, map slice, discussion
     out.append("## Reading note\n\n")
     if info.exists and info.body.strip():
         meta_bits = []

@@ -92,6 +92,14 @@ def build_map(data: SiteData, *, max_papers: int = 600, max_authors: int = 40,
         ang = i * GOLDEN
         author_pos[n] = (cx + 9 * math.cos(ang), cy + 9 * math.sin(ang))
 
+    institutions = _institutions(data, shown)
+    inst_pos: dict[str, tuple[float, float]] = {}
+    for i, (n, ks) in enumerate(institutions):
+        cx = sum(pos[k][0] for k in ks) / len(ks)
+        cy = sum(pos[k][1] for k in ks) / len(ks)
+        ang = i * GOLDEN + math.pi
+        inst_pos[n] = (cx + 12 * math.cos(ang), cy + 12 * math.sin(ang))
+
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="Research map" '
@@ -102,6 +110,8 @@ def build_map(data: SiteData, *, max_papers: int = 600, max_authors: int = 40,
         ".t{fill:#ff7043;stroke:#fff}.a{fill:#ab47bc;stroke:#fff}a:hover>*{opacity:.7}"
         ".lt{font-size:12px;font-weight:700;fill:#263238;paint-order:stroke;stroke:#fff;"
         "stroke-width:3px}.la{font-size:9px;fill:#6a1b9a;paint-order:stroke;stroke:#fff;"
+        "stroke-width:2.5px}.ei{stroke:#26a69a;stroke-width:.6;opacity:.35}.i{fill:#26a69a;"
+        "stroke:#fff}.li{font-size:9px;fill:#00695c;paint-order:stroke;stroke:#fff;"
         "stroke-width:2.5px}</style>",
         '<g class="edges">',
     ]
@@ -124,6 +134,12 @@ def build_map(data: SiteData, *, max_papers: int = 600, max_authors: int = 40,
         for k in ks:
             px, py = pos[k]
             out.append(f'<line class="ea" x1="{ax:.1f}" y1="{ay:.1f}" x2="{px:.1f}" '
+                       f'y2="{py:.1f}"/>')
+    for n, ks in institutions:
+        ix, iy = inst_pos[n]
+        for k in ks:
+            px, py = pos[k]
+            out.append(f'<line class="ei" x1="{ix:.1f}" y1="{iy:.1f}" x2="{px:.1f}" '
                        f'y2="{py:.1f}"/>')
     out.append("</g>")
 
@@ -166,10 +182,36 @@ def build_map(data: SiteData, *, max_papers: int = 600, max_authors: int = 40,
         out.append(f'<a href="{attr(href)}"><polygon class="a" points="{pts}"><title>'
                    f"{text(n)}: {len(ks)} papers</title></polygon><text class=\"la\" "
                    f'x="{ax + 8:.1f}" y="{ay + 3:.1f}">{text(n)}</text></a>')
+    out.append("</g>")
+
+    from kb.site.paper_record import institution_href, record_data
+
+    rec = record_data(data)
+    out.append('<g class="institutions">')
+    for n, ks in institutions:
+        ix, iy = inst_pos[n]
+        out.append(f'<a href="{attr(institution_href(rec, n, ""))}"><rect class="i" '
+                   f'x="{ix - 5:.1f}" y="{iy - 5:.1f}" width="10" height="10"><title>'
+                   f"{text(n)}: {len(ks)} papers</title></rect><text class=\"li\" "
+                   f'x="{ix + 8:.1f}" y="{iy + 3:.1f}">{text(n)}</text></a>')
     out.append("</g></svg>")
     return "\n".join(out), len(keys)
 
 
+def _institutions(data: SiteData, shown: set[str], most: int = 30
+                  ) -> list[tuple[str, list[str]]]:
+    """The institutions with the most shown papers (issue 16), biggest first."""
+    from kb.site.paper_record import record_data
+
+    items = ((n, [k for k in e["papers"] if k in shown])
+             for n, e in record_data(data).institution_papers.items())
+    return sorted(((n, ks) for n, ks in items if ks),
+                  key=lambda item: (-len(item[1]), item[0]))[:most]
+
+
 def map_summary(data: SiteData) -> dict[str, Any]:
+    from kb.site.paper_record import record_data
+
     return {"papers": len(data.papers), "topics": len(data.topic_slug),
-            "authors": len(data.author_papers)}
+            "authors": len(data.author_papers),
+            "institutions": len(record_data(data).institution_papers)}

@@ -309,6 +309,8 @@ def paper_from_result(result: arxiv.Result) -> Paper:
         journal_ref=journal_ref,
         comment=_one_line(result.comment or "") or None,
         source="arxiv",
+        affiliations={_one_line(a.name): [_one_line(x) for x in a.affiliation]
+                      for a in result.authors if a.name.strip() and a.affiliation},
     )
 
 

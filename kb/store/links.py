@@ -43,3 +43,9 @@ def add_link(db: Any, key: str, reproduction: str, source: str = "manual") -> No
     conn_of(db).execute(
         "INSERT OR REPLACE INTO paper_reproductions (paper_key, reproduction, source) "
         "VALUES (?, ?, ?)", [key, reproduction, source])
+
+
+def remove_link(db: Any, key: str, reproduction: str) -> bool:
+    return conn_of(db).execute(
+        "DELETE FROM paper_reproductions WHERE paper_key = ? AND reproduction = ?",
+        [key, reproduction]).rowcount > 0

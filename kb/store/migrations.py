@@ -259,3 +259,94 @@ def m009_paper_aliases(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_paper_aliases_key ON paper_aliases(paper_key)")
+
+
+@migrations()
+def m011_paper_record(db: sqlite_utils.Database) -> None:
+    """The paper record of issue 16: threaded comments, code/dataset links, citations
+    inside the KB, institutions, our summaries and the cached answers of open APIs."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS comments (
+            id INTEGER PRIMARY KEY,
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            parent_id INTEGER REFERENCES comments(id) ON DELETE CASCADE,
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            edited_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_comments_paper ON comments(paper_key)")
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_links (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('code', 'dataset')),
+            url TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'manual',
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (paper_key, kind, url)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS citations (
+            citing TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            cited TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            source TEXT NOT NULL DEFAULT 'manual',
+            PRIMARY KEY (citing, cited),
+            CHECK (citing != cited)
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_citations_cited ON citations(cited)")
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS institutions (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_institutions (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            institution_id INTEGER NOT NULL REFERENCES institutions(id) ON DELETE CASCADE,
+            author TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            PRIMARY KEY (paper_key, institution_id, author, source)
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_paper_institutions_inst "
+               "ON paper_institutions(institution_id)")
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_summaries (
+            paper_key TEXT PRIMARY KEY REFERENCES papers(key) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            summary TEXT NOT NULL,
+            source TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS enrichment (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            source TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            external_id TEXT,
+            citation_count INTEGER,
+            oa_pdf TEXT,
+            refs TEXT NOT NULL DEFAULT '[]',
+            affiliations TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (paper_key, source)
+        )
+        """
+    )
