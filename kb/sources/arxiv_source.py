@@ -346,3 +346,22 @@ def render_bibtex(paper: Paper, key: str) -> str:
     ]
     body = ",\n".join(f"  {name} = {{{_bib_value(value)}}}" for name, value in fields if value)
     return f"@misc{{{key},\n{body}\n}}\n"
+
+
+class ArxivSource:
+    """arXiv ids (new and old style, ``arXiv:`` prefix, abs/pdf URLs) and arXiv's own DOIs
+    (``10.48550/arXiv.2009.09796``), all fetched in one request."""
+
+    name = "arXiv"
+
+    def match(self, ref: str) -> str | None:
+        from kb.ids import arxiv_id_from_doi
+
+        try:
+            return parse_arxiv_id(ref)[0]
+        except BadId:
+            return arxiv_id_from_doi(ref)
+
+    def fetch(self, ids: list[str], options: Any) -> list[Paper]:
+        return fetch(ids, timeout=options.timeout, endpoint=options.endpoint,
+                     retry_delay=options.retry_delay)
