@@ -67,7 +67,7 @@ def test_recorded_journal_article():
     names = [(a.first, a.last) for a in p.authors]
     assert names[:3] == [("Guido", "Schryen"), ("", "Paderborn University"), ("Gerit", "Wagner")]
     assert ("Guy", "Paré") in names and ("", "HEC Montréal") in names
-    assert p.fields == {"pages": "134--186", "volume": "49", "number": "1",
+    assert p.fields == {"pages": "134–186", "volume": "49", "number": "1",
                         "publisher": "Association for Information Systems",
                         "issn": "1529-3181"}
 
@@ -76,7 +76,7 @@ def test_proceedings_article_jats_abstract_and_subtitle():
     p = paper_from_work(_message("10.1109_cvpr.2018.00781.json"), CVPR)
     assert (p.entry_type, p.year, p.month) == ("inproceedings", 2018, 6)
     assert p.venue == "2018 IEEE/CVF Conference on Computer Vision and Pattern Recognition"
-    assert p.fields["pages"] == "7482--7491" and p.fields["isbn"] == "9781538664209"
+    assert p.fields["pages"] == "7482–7491" and p.fields["isbn"] == "9781538664209"
     made_up = {"title": ["Main"], "subtitle": ["A Sub"], "type": "posted-content",
                "abstract": "<jats:title>Abstract</jats:title><jats:p>One &amp; <jats:italic>two"
                            "</jats:italic>.</jats:p>", "DOI": "10.48550/arXiv.2009.09796"}
@@ -207,7 +207,7 @@ def test_add_doi_and_doi_url(kb_dir, arxiv, crossref):
     papers = {p["doi"]: p for p in _papers(kb_dir)}
     cvpr = papers[CVPR.lower()]
     assert cvpr["entry_type"] == "inproceedings" and cvpr["source"] == "crossref"
-    assert cvpr["fields"]["pages"] == "7482--7491"
+    assert cvpr["fields"]["pages"] == "7482–7491"
     note = kb_dir / "notes" / f"{out[0]['key']}.md"
     assert f"@inproceedings{{{out[0]['key']}," in note.read_text(encoding="utf-8")
 

@@ -152,7 +152,7 @@ def paper_from_work(message: dict, requested: str) -> Paper:
     fields: dict[str, str] = {}
     page = _first(message.get("page"))
     if page:
-        fields["pages"] = re.sub(r"\s*[-\u2013]+\s*", "--", page)
+        fields["pages"] = re.sub(r"\s*[-\u2013]+\s*", "\u2013", page)
     for name, field in (("volume", "volume"), ("issue", "number"), ("publisher", "publisher"),
                         ("ISBN", "isbn"), ("ISSN", "issn")):
         value = _first(message.get(name))

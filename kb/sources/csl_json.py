@@ -189,7 +189,7 @@ def _fields(item: dict, entry_type: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     page = _text(item.get("page"))
     if page:
-        fields["pages"] = re.sub(r"\s*[-\u2013\u2014]+\s*", "--", page)
+        fields["pages"] = re.sub(r"\s*[-\u2013\u2014]+\s*", "\u2013", page)
     for csl, bib in (("volume", "volume"), ("issue", "number"), ("publisher", "publisher"),
                      ("publisher-place", "address"), ("edition", "edition"),
                      ("ISBN", "isbn"), ("ISSN", "issn"), ("collection-title", "series")):
