@@ -153,13 +153,13 @@ def _sync_generated(db: Any, key: str, paper: Paper) -> None:
     A BibTeX entry that came from elsewhere (an imported .bib) and a venue the user or an
     import set are left alone.
     """
-    from kb.sources.arxiv_source import render_bibtex
+    from kb.sources.bibtex_writer import arxiv_entry
 
     stored = get_paper(db, key)
     assert stored is not None
     updates: dict[str, Any] = {}
     if stored.source in (None, "", "arxiv"):
-        generated = render_bibtex(paper, key)
+        generated = arxiv_entry(paper, key)
         if generated != stored.bibtex:
             updates["bibtex"] = generated
     if stored.venue in (None, "", "arXiv") and paper.venue and paper.venue != stored.venue:
