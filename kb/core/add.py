@@ -46,12 +46,6 @@ class AddReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_refs(refs: list[str]) -> list[str]:
-    """The canonical ids named by ``refs`` (arXiv ids without version, DOIs), deduplicated,
-    in order. Raises :class:`KBError` naming every unrecognised one (before any request)."""
-    return [ident for _, ident in match_refs(refs)]
-
-
 def _settings(kb: KB, table: str) -> dict[str, Any]:
     section = kb.settings.get(table, {})
     if not isinstance(section, dict):
