@@ -28,8 +28,7 @@ def add(
     """Add papers from arXiv (one request for all ids) or Crossref (by DOI); adding again
     refreshes them. Nothing is written unless every reference was fetched.
 
-    Set $MTLKB_ARXIV_API or $MTLKB_CROSSREF_API to use another API endpoint, and mailto in
-    the crossref table of mtlkb.toml for Crossref's polite pool.
+    Endpoints: $MTLKB_ARXIV_API, $MTLKB_CROSSREF_API; Crossref's polite pool: [crossref] mailto.
     """
     kb = require_kb(ctx)
     report = run(kb, refs, timeout=timeout, with_notes=not no_note)
