@@ -28,7 +28,7 @@ def add(
     """Add papers from arXiv (one request for all ids) or Crossref (by DOI); adding again
     refreshes them. Nothing is written unless every reference was fetched.
 
-    Endpoints: $MTLKB_ARXIV_API, $MTLKB_CROSSREF_API; Crossref's polite pool: [crossref] mailto.
+    Endpoints: $MTLKB_ARXIV_API, $MTLKB_CROSSREF_API. Polite pool: mailto in the crossref table.
     """
     kb = require_kb(ctx)
     report = run(kb, refs, timeout=timeout, with_notes=not no_note)
