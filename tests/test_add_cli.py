@@ -112,8 +112,10 @@ def test_readd_refreshes_and_keeps_topics_json(kb_dir, server):
     assert r.returncode == 0, r.stderr
     first = json.loads(r.stdout)
     assert first == [{
-        "key": "ramirez2024explainable", "arxiv_id": "2405.13786", "action": "added",
+        "key": "ramirez2024explainable", "arxiv_id": "2405.13786",
+        "doi": "10.1109/icstw58534.2023.00023", "action": "added",
         "title": "Towards Explainable Test Case Prioritisation with Learning-to-Rank Models",
+        "source": "arXiv",
     }]
     r = mtlkb(kb_dir, "tag", "ramirez2024explainable", "testing", url=None)
     assert r.returncode == 0, r.stderr

@@ -16,7 +16,8 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(
-        ..., help="BibTeX files (or JSON files written by `mtlkb export --format json`)."
+        ..., help="BibTeX files, CSL-JSON files (Zotero, Better BibTeX) or JSON files written "
+        "by `mtlkb export --format json`."
     ),
     strict: bool = typer.Option(False, "--strict", help="Write nothing if anything failed."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Write nothing; report only."),

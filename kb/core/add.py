@@ -1,8 +1,10 @@
-"""The core of ``mtlkb add``: arXiv ids -> one API request -> the store -> reading notes.
+"""The core of ``mtlkb add``: references (arXiv ids, DOIs) -> their sources -> the store ->
+reading notes.
 
-All or nothing: every id is checked before any request, all are fetched in one request, and
-the store is written only when every requested id came back. Adding a paper again refreshes
-its arXiv fields and keeps what the user set (key, topics, note).
+All or nothing: every reference is matched to a source (:mod:`kb.sources.registry`) before
+any request, every paper is fetched (arXiv: one request for all ids; Crossref: one per DOI)
+before the store is touched, and the store is written in one transaction. Adding a paper
+again refreshes its fetched fields and keeps what the user set (key, topics, note).
 """
 
 from __future__ import annotations
@@ -14,25 +16,29 @@ from typing import Any
 
 from kb.config import KB, KBError
 from kb.core.institutions import record_affiliations
-from kb.ids import BadId, parse_arxiv_id
+from kb.ids import normalize_doi
 from kb.models import Paper
 from kb.notes.create import ensure_note
+from kb.sources.base import FetchOptions
+from kb.sources.registry import match_refs
 from kb.store.papers import PaperWriter, get_paper, set_fields
 
 
 @dataclass
 class Added:
-    """One paper of an ``add``: its key, arXiv id, what happened and its title."""
+    """One paper of an ``add``: its key, ids, what happened, its title and its source."""
 
     key: str
-    arxiv_id: str
+    arxiv_id: str | None
     action: str  # "added" or "refreshed"
     title: str
     note: Path | None = None
+    doi: str | None = None
+    source: str = "arXiv"
 
     def as_json(self) -> dict[str, Any]:
-        return {"key": self.key, "arxiv_id": self.arxiv_id, "action": self.action,
-                "title": self.title}
+        return {"key": self.key, "arxiv_id": self.arxiv_id, "doi": self.doi,
+                "action": self.action, "title": self.title, "source": self.source}
 
 
 @dataclass
@@ -41,34 +47,15 @@ class AddReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_refs(refs: list[str]) -> list[str]:
-    """The versionless arXiv ids named by ``refs``, deduplicated, in order.
-
-    Raises :class:`KBError` naming every malformed one (before anything is requested).
-    """
-    ids: list[str] = []
-    bad: list[str] = []
-    for ref in refs:
-        try:
-            ids.append(parse_arxiv_id(ref)[0])
-        except BadId:
-            bad.append(ref)
-    if bad:
-        named = ", ".join(repr(b) for b in bad)
-        raise KBError(
-            f"not an arXiv id: {named} (expected e.g. 2009.09796, 2009.09796v2, "
-            f"hep-th/9901001 or an arxiv.org URL); nothing was fetched"
-        )
-    if not ids:
-        raise KBError("no arXiv id given")
-    return list(dict.fromkeys(ids))
+def _settings(kb: KB, table: str) -> dict[str, Any]:
+    section = kb.settings.get(table, {})
+    if not isinstance(section, dict):
+        raise KBError(f"{kb.config_path}: [{table}] must be a table")
+    return section
 
 
 def _arxiv_settings(kb: KB) -> dict[str, Any]:
-    section = kb.settings.get("arxiv", {})
-    if not isinstance(section, dict):
-        raise KBError(f"{kb.config_path}: [arxiv] must be a table")
-    return section
+    return _settings(kb, "arxiv")
 
 
 def _seconds(value: Any, what: str, *, allow_zero: bool = False) -> float:
@@ -88,6 +75,30 @@ def resolve_timeout(kb: KB, timeout: float | None) -> float:
     return _seconds(value, f"{kb.config_path.name} [arxiv] timeout")
 
 
+def _options(kb: KB, source: str, timeout: float | None, endpoint: str | None
+             ) -> FetchOptions:
+    """The fetch options of one source from ``--timeout`` and ``mtlkb.toml``."""
+    from kb.sources.arxiv_source import DEFAULT_RETRY_DELAY
+
+    if source == "arXiv":
+        delay = _seconds(
+            _arxiv_settings(kb).get("retry_delay", DEFAULT_RETRY_DELAY),
+            f"{kb.config_path.name} [arxiv] retry_delay", allow_zero=True,
+        )
+        return FetchOptions(resolve_timeout(kb, timeout), delay, endpoint)
+    table = source.lower()
+    section = _settings(kb, table)
+    if timeout is not None:
+        seconds = _seconds(timeout, "--timeout")
+    else:
+        seconds = _seconds(section.get("timeout", 20.0), f"{kb.config_path.name} [{table}] timeout")
+    mailto = section.get("mailto")
+    if mailto is not None and not (isinstance(mailto, str) and "@" in mailto):
+        raise KBError(f"{kb.config_path.name} [{table}] mailto must be an e-mail address, "
+                      f"not {mailto!r}")
+    return FetchOptions(seconds, 0.0, endpoint, mailto or None)
+
+
 def run(
     kb: KB,
     refs: list[str],
@@ -95,33 +106,38 @@ def run(
     timeout: float | None = None,
     with_notes: bool = True,
     endpoint: str | None = None,
+    endpoints: dict[str, str] | None = None,
 ) -> AddReport:
-    """Fetch ``refs`` from arXiv in one request and add or refresh them in ``kb``.
+    """Fetch ``refs`` from their sources and add or refresh them in ``kb``.
 
-    Raises :class:`KBError` (an :class:`~kb.sources.arxiv_source.ArxivFetchError` for fetch
-    failures) with a one-line message; the store is then unchanged.
+    ``endpoint`` overrides arXiv's endpoint; ``endpoints`` any source's, by source name.
+    Raises :class:`KBError` (a fetch error of the source) with a one-line message; the
+    store is then unchanged.
     """
-    from kb.sources.arxiv_source import DEFAULT_RETRY_DELAY, fetch
-
-    ids = parse_refs(refs)
-    seconds = resolve_timeout(kb, timeout)
-    delay = _seconds(
-        _arxiv_settings(kb).get("retry_delay", DEFAULT_RETRY_DELAY),
-        f"{kb.config_path.name} [arxiv] retry_delay",
-        allow_zero=True,
-    )
+    matched = match_refs(refs)
+    overrides = {"arXiv": endpoint, **(endpoints or {})}
+    groups: dict[str, tuple[Any, list[str]]] = {}
+    for source, ident in matched:
+        groups.setdefault(source.name, (source, []))[1].append(ident)
+    options = {name: _options(kb, name, timeout, overrides.get(name)) for name in groups}
     kb.db  # noqa: B018 - open (and migrate) the store before going to the network
-    papers = fetch(ids, timeout=seconds, endpoint=endpoint, retry_delay=delay)
+    fetched: dict[tuple[str, str], Paper] = {}
+    for name, (source, ids) in groups.items():
+        for ident, paper in zip(ids, source.fetch(ids, options[name]), strict=True):
+            fetched[(name, ident)] = paper
 
     report = AddReport()
     with kb.write() as db:
         writer = PaperWriter(db)
-        for paper in papers:
+        for source, ident in matched:
+            paper = fetched[(source.name, ident)]
             result = writer.put(paper, refresh=True)
-            _sync_generated(db, result.key, paper)
-            record_affiliations(db, result.key, paper.affiliations, "arxiv")
+            if paper.source == "arxiv":
+                _sync_generated(db, result.key, paper)
+                record_affiliations(db, result.key, paper.affiliations, "arxiv")
             action = "added" if result.action == "added" else "refreshed"
-            report.papers.append(Added(result.key, paper.arxiv_id, action, paper.title))
+            report.papers.append(Added(result.key, paper.arxiv_id, action, paper.title,
+                                       doi=normalize_doi(paper.doi), source=source.name))
     if with_notes:
         _ensure_notes(kb, report)
     return report
@@ -133,13 +149,13 @@ def _sync_generated(db: Any, key: str, paper: Paper) -> None:
     A BibTeX entry that came from elsewhere (an imported .bib) and a venue the user or an
     import set are left alone.
     """
-    from kb.sources.arxiv_source import render_bibtex
+    from kb.sources.bibtex_writer import arxiv_entry
 
     stored = get_paper(db, key)
     assert stored is not None
     updates: dict[str, Any] = {}
-    if stored.source in (None, "", "arxiv") or not stored.bibtex:
-        generated = render_bibtex(paper, key)
+    if stored.source in (None, "", "arxiv"):
+        generated = arxiv_entry(paper, key)
         if generated != stored.bibtex:
             updates["bibtex"] = generated
     if stored.venue in (None, "", "arXiv") and paper.venue and paper.venue != stored.venue:

@@ -8,7 +8,6 @@ back, so the report says exactly what would have happened (merges, replaced keys
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,9 +16,8 @@ from pathlib import Path
 from kb.config import KB, KBError
 from kb.core.record_io import import_record
 from kb.core.social import import_social
-from kb.models import Author, Paper
 from kb.notes.create import ensure_note
-from kb.sources.bibtex_source import BibParse, BibRecord, Problem
+from kb.sources.records import BibRecord, Problem
 from kb.store.papers import PaperWriter
 
 # Show a progress bar (when asked to, i.e. on a terminal) from this many input bytes on.
@@ -104,103 +102,20 @@ class _Rollback(Exception):
 
 
 # -- reading -----------------------------------------------------------------------------
-def _looks_like_json(path: Path, head: str) -> bool:
-    if path.suffix.lower() == ".json":
-        return True
-    stripped = head.lstrip("\ufeff \t\r\n")
-    return stripped[:1] in ("[", "{") and path.suffix.lower() != ".bib"
-
-
-def paper_from_json(obj: dict) -> Paper:
-    """A paper object of ``mtlkb export --format json`` (or ``list --json``) -> Paper."""
-    data = {k: v for k, v in obj.items() if k in Paper.model_fields and v is not None}
-    full = obj.get("authors_full")
-    if isinstance(full, list):
-        data["authors"] = [
-            Author(first=a.get("first") or "", last=a.get("last") or "") for a in full
-        ]
-    elif isinstance(obj.get("authors"), list):
-        data["authors"] = [
-            Author.from_display(a) if isinstance(a, str) else Author(**a) for a in obj["authors"]
-        ]
-    data.setdefault("source", "json")
-    return Paper(**data)
-
-
-def parse_json(text: str, file: str) -> tuple[BibParse, dict | None]:
-    """Records (and the social section, if any) of a JSON export."""
-    result = BibParse()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        result.problems.append(Problem(file, exc.lineno, f"not valid JSON ({exc.msg})"))
-        return result, None
-    social = None
-    if isinstance(data, dict):
-        social = data.get("social")
-        if isinstance(data.get("record"), dict):  # comments, links, citations (issue 16)
-            social = {**(social if isinstance(social, dict) else {}), "record": data["record"]}
-        items = data.get("papers")
-    else:
-        items = data
-    if not isinstance(items, list):
-        result.problems.append(
-            Problem(file, 1, "expected a JSON array of papers or {\"papers\": [...]}")
-        )
-        return result, None
-    for i, obj in enumerate(items, 1):
-        try:
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
-            paper = paper_from_json(obj)
-        except (ValueError, TypeError) as exc:
-            msg = " ".join(str(exc).split())[:200]
-            result.problems.append(
-                Problem(file, 0, f"item {i}: not a paper ({msg}); not imported", obj_key(obj))
-            )
-            continue
-        result.records.append(BibRecord(paper, file, 0, item=i))
-    return result, social if isinstance(social, dict) else None
-
-
-def obj_key(obj: object) -> str | None:
-    return obj.get("key") if isinstance(obj, dict) else None
-
-
 def read_files(
     files: Sequence[Path | str], report: ImportReport, on_parse=None
 ) -> tuple[list[BibRecord], list[dict]]:
-    """Every file's records, in order. The BibTeX files of one import are one namespace, as
-    in BibTeX: ``@string`` macros carry over to later files, ``crossref`` spans files."""
-    from kb.sources.bibtex_source import BibReader, read_text
+    """Every file's records, each file read by the source whose format it is
+    (:mod:`kb.sources.registry`: CSL-JSON, mtlkb JSON, BibTeX). The BibTeX files of one
+    import are one namespace, as in BibTeX: ``@string`` macros carry over to later files,
+    ``crossref`` spans files."""
+    from kb.sources.registry import read_paths
 
-    records: list[BibRecord] = []
-    socials: list[dict] = []
-    reader = BibReader()
-    for f in files:
-        path = Path(f)
-        name = str(f)
-        report.files.append(name)
-        try:
-            text = read_text(path)
-        except OSError as exc:
-            report.problems.append(Problem(name, 0, f"cannot read ({exc.strerror or exc})"))
-            continue
-        if on_parse:
-            on_parse(name)
-        if _looks_like_json(path, text[:64]):
-            parsed, social = parse_json(text, name)
-            if social:
-                socials.append(social)
-            records.extend(parsed.records)
-            report.problems.extend(parsed.problems)
-        else:
-            reader.add(text, name)
-    parsed = reader.finish()
-    records.extend(parsed.records)
+    parsed, names = read_paths(files, on_parse)
+    report.files.extend(names)
     report.problems.extend(parsed.problems)
-    report.records = len(records)
-    return records, socials
+    report.records = len(parsed.records)
+    return parsed.records, parsed.socials
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -84,91 +84,12 @@ def md_line(text: str | None) -> str:
     return "".join(out)
 
 
-def balance_braces(text: str) -> str:
-    """Drop unmatched ``}`` and close unmatched ``{`` so a BibTeX value stays one value."""
-    out, depth = [], 0
-    prev = ""
-    for ch in text:
-        if ch == "{" and prev != "\\":
-            depth += 1
-        elif ch == "}" and prev != "\\":
-            if depth == 0:
-                prev = ch
-                continue
-            depth -= 1
-        out.append(ch)
-        prev = ch
-    return "".join(out) + "}" * depth
-
-
-def bib_value(text: str | None) -> str:
-    return balance_braces(one_line(text))
-
-
 # -- BibTeX ------------------------------------------------------------------------------
-_ENTRY_HEAD = re.compile(r"@\s*\w+\s*[{(]\s*[^,\s]*\s*,")
-_HAS_ABSTRACT = re.compile(r"(?:^|[,{\s])abstract\s*=", re.I)
-
-
-def _entry_type(paper: Paper) -> str:
-    if paper.entry_type and re.fullmatch(r"[A-Za-z]+", paper.entry_type):
-        return paper.entry_type.lower()
-    if paper.venue or paper.journal_ref:
-        return "article"
-    return "misc"
-
-
-def generate_bibtex(paper: Paper, key: str) -> str:
-    """A BibTeX entry in the seed's style (one ``field = {value},`` a line, alphabetical)."""
-    fields: dict[str, str] = {}
-    if paper.abstract:
-        fields["abstract"] = bib_value(paper.abstract)
-    if paper.arxiv_id:
-        fields["archivePrefix"] = "arXiv"
-        fields["arxivId"] = paper.arxiv_id + (f"v{paper.arxiv_version}" if paper.arxiv_version
-                                              else "")
-        fields["eprint"] = paper.arxiv_id
-        if paper.primary_category:
-            fields["primaryClass"] = bib_value(paper.primary_category)
-    if paper.authors:
-        fields["author"] = " and ".join(
-            bib_value(f"{a.last}, {a.first}" if a.first and a.last else a.name)
-            for a in paper.authors if a.name
-        )
-    if paper.doi:
-        fields["doi"] = bib_value(paper.doi)
-    venue_field = "journal" if _entry_type(paper) == "article" else "howpublished"
-    if paper.venue:
-        fields[venue_field] = bib_value(paper.venue)
-    for name, value in (paper.fields or {}).items():
-        name = re.sub(r"[^A-Za-z0-9_-]", "", str(name))
-        if name and name.lower() not in {f.lower() for f in fields} | {"title", "year"}:
-            fields[name] = bib_value(value)
-    fields["title"] = "{" + bib_value(paper.title) + "}"
-    if paper.url:
-        fields["url"] = bib_value(paper.url)
-    if paper.year:
-        fields["year"] = str(paper.year)
-    body = ",\n".join(f"{k} = {{{v}}}" for k, v in sorted(fields.items(), key=lambda kv:
-                                                          kv[0].lower()))
-    return f"@{_entry_type(paper)}{{{key},\n{body}\n}}"
-
-
-def bibtex_with_abstract(bibtex: str, abstract: str | None) -> str:
-    """The stored entry as it is, with an ``abstract`` field added first when it has none."""
-    text = bibtex.strip("\n")
-    if not abstract or _HAS_ABSTRACT.search(text):
-        return text
-    m = _ENTRY_HEAD.search(text)
-    if not m:
-        return text
-    return f"{text[: m.end()]}\nabstract = {{{bib_value(abstract)}}},{text[m.end():]}"
-
-
 def citation(paper: Paper, key: str) -> str:
-    if paper.bibtex and paper.bibtex.strip():
-        return bibtex_with_abstract(paper.bibtex, paper.abstract)
-    return generate_bibtex(paper, key)
+    """The note's ``citation:`` entry: the one writer's entry under ``key``, abstract included."""
+    from kb.sources.bibtex_writer import entry, with_abstract
+
+    return with_abstract(entry(paper, key), paper.abstract)
 
 
 def fence_for(text: str) -> str:

@@ -173,12 +173,10 @@ def paper_list(data: SiteData, keys: Iterable[str], up: str) -> str:
 
 # -- BibTeX ------------------------------------------------------------------------------
 def bibtex_for(p: Paper) -> str:
-    """The stored entry as imported, else the one ``mtlkb export`` generates."""
-    from kb.core.export import generate_bibtex
+    """The entry ``mtlkb export`` and the note show (the one writer), under the stored key."""
+    from kb.sources.bibtex_writer import entry
 
-    if p.bibtex and p.bibtex.strip():
-        return p.bibtex.strip()
-    return generate_bibtex(p).strip()
+    return entry(p)
 
 
 def code_block(code: str, lang: str = "", *, searchable: bool = False) -> str:

@@ -314,37 +314,27 @@ def paper_from_result(result: arxiv.Result) -> Paper:
     )
 
 
-_BIB_SPECIALS = re.compile(r"(?<!\\)([&%#])")
-
-
-def _bib_value(text: str) -> str:
-    """A BibTeX field value: unescaped ``& % #`` escaped; unbalanced braces escaped."""
-    text = _BIB_SPECIALS.sub(r"\\\1", _one_line(text))
-    depth = 0
-    for ch in text:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        text = re.sub(r"(?<!\\)([{}])", r"\\\1", text)
-    return text
-
-
 def render_bibtex(paper: Paper, key: str) -> str:
-    """BibTeX like arXiv's "Export BibTeX citation": ``@misc`` with eprint and archivePrefix.
+    """BibTeX like arXiv's "Export BibTeX citation" (see ``bibtex_writer.arxiv_entry``)."""
+    from kb.sources.bibtex_writer import arxiv_entry
 
-    The year is that of the latest version (``updated``), as arXiv's export gives it.
-    """
-    year = paper.updated[:4] if paper.updated else (str(paper.year) if paper.year else None)
-    fields: list[tuple[str, str | None]] = [
-        ("title", paper.title),
-        ("author", " and ".join(a.name for a in paper.authors) or None),
-        ("year", year),
-        ("eprint", paper.arxiv_id),
-        ("archivePrefix", "arXiv"),
-        ("primaryClass", paper.primary_category),
-        ("doi", paper.doi),
-        ("url", f"https://arxiv.org/abs/{paper.arxiv_id}"),
-    ]
-    body = ",\n".join(f"  {name} = {{{_bib_value(value)}}}" for name, value in fields if value)
-    return f"@misc{{{key},\n{body}\n}}\n"
+    return arxiv_entry(paper, key)
+
+
+class ArxivSource:
+    """arXiv ids (new and old style, ``arXiv:`` prefix, abs/pdf URLs) and arXiv's own DOIs
+    (``10.48550/arXiv.2009.09796``), all fetched in one request."""
+
+    name = "arXiv"
+
+    def match(self, ref: str) -> str | None:
+        from kb.ids import arxiv_id_from_doi
+
+        try:
+            return parse_arxiv_id(ref)[0]
+        except BadId:
+            return arxiv_id_from_doi(ref)
+
+    def fetch(self, ids: list[str], options: Any) -> list[Paper]:
+        return fetch(ids, timeout=options.timeout, endpoint=options.endpoint,
+                     retry_delay=options.retry_delay)

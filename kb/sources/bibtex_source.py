@@ -17,18 +17,19 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from kb.models import Paper
 from kb.sources.bibtex_entries import entry_values, values_to_paper
 from kb.sources.bibtex_names import split_names
 from kb.sources.bibtex_spans import entry_spans, set_field, set_key
 from kb.sources.bibtex_values import MacroResolver, clean_doi
+from kb.sources.records import BibParse, BibRecord, Problem
 
 __all__ = [
     "BibParse",
     "BibReader",
+    "BibtexFiles",
     "decode_bytes",
     "BibRecord",
     "Problem",
@@ -45,46 +46,6 @@ __all__ = [
 ]
 
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*[A-Za-z]+\s*\{[^,\s]*,", re.MULTILINE)
-
-
-@dataclass
-class Problem:
-    """Something in a file that could not be imported as it is."""
-
-    file: str
-    line: int  # 1-based
-    message: str
-    key: str | None = None
-    kind: str = "error"  # "error" (counts as a failure) or "warning"
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.kind}: {self.message}"
-
-
-@dataclass
-class BibRecord:
-    paper: Paper
-    file: str
-    line: int  # 1-based line of the entry's "@" (0 when not from a BibTeX file)
-    item: int | None = None  # position in a JSON export
-
-    @property
-    def loc(self) -> str:
-        if self.item is not None:
-            return f"{self.file}: item {self.item}"
-        return f"{self.file}:{self.line}"
-
-
-@dataclass
-class BibParse:
-    records: list[BibRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    strings: int = 0  # number of @string definitions
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.kind == "error"]
 
 
 @contextmanager
@@ -382,3 +343,19 @@ def parse_files(paths, displays=None) -> BibParse:
         path = Path(path)
         reader.add(read_text(path), displays[i] if displays else str(path))
     return reader.finish()
+
+
+class BibtexFiles:
+    """The BibTeX file source: every file not claimed by another format (BibTeX has no
+    signature to test; :class:`BibReader` refuses binary, empty and RIS files itself)."""
+
+    name = "BibTeX"
+
+    def match(self, name: str, text: str) -> bool:
+        return True
+
+    def fetch(self, files: list[tuple[str, str]]) -> BibParse:
+        reader = BibReader()
+        for name, text in files:
+            reader.add(text, name)
+        return reader.finish()
