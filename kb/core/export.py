@@ -23,6 +23,7 @@ from kb.files import write_atomic
 from kb.latex import escape
 from kb.models import Author, Paper
 from kb.store.papers import list_papers
+from kb.store.versions import all_aliases, preprints
 
 FORMATS = ("bibtex", "json")
 _VERBATIM = frozenset({"pdf", "file", "isbn", "issn"})
@@ -133,8 +134,32 @@ def paper_bibtex(paper: Paper) -> str:
     return text
 
 
-def to_bibtex(papers: list[Paper]) -> str:
-    return "".join(paper_bibtex(p) + "\n\n" for p in papers)
+def with_identity(text: str, paper: Paper, aliases: list[str], preprint: bool) -> str:
+    """``text`` (``paper``'s entry) with biblatex's ``ids`` line naming the keys merged into
+    the paper, so that every ``\\cite`` of them still resolves (issue 15), and, for a paper
+    cited as its published version with a preprint among its versions, the preprint's
+    ``eprint`` kept."""
+    from kb.sources.bibtex_source import entry_spans, set_field
+
+    if aliases:
+        text = set_field(text, "ids", ",".join(aliases))
+    if preprint and paper.arxiv_id:
+        spans = entry_spans(text)
+        have = {name for name, *_ in spans.fields} if spans else set()
+        if "eprint" not in have:
+            text = set_field(text, "eprint", paper.arxiv_id)
+            text = set_field(text, "archivePrefix", "arXiv")
+    return text
+
+
+def to_bibtex(papers: list[Paper], aliases: dict[str, list[str]] | None = None,
+              preprints: set[str] | frozenset[str] = frozenset()) -> str:
+    """Every paper's entry; ``aliases`` (key -> merged keys) and ``preprints`` (keys of
+    papers with a preprint version) go through :func:`with_identity`."""
+    aliases = aliases or {}
+    return "".join(
+        with_identity(paper_bibtex(p), p, aliases.get(p.key or "", []), p.key in preprints)
+        + "\n\n" for p in papers)
 
 
 # -- JSON --------------------------------------------------------------------------------
@@ -158,7 +183,9 @@ def export_text(kb: KB, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
     papers = list_papers(kb.db, sort="key")
-    return to_bibtex(papers) if fmt == "bibtex" else to_json(kb, papers)
+    if fmt == "json":
+        return to_json(kb, papers)
+    return to_bibtex(papers, all_aliases(kb.db), preprints(kb.db))
 
 
 def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = False

@@ -259,3 +259,35 @@ def m009_paper_aliases(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_paper_aliases_key ON paper_aliases(paper_key)")
+
+
+@migrations()
+def m010_paper_versions(db: sqlite_utils.Database) -> None:
+    """Each record merged into a paper, kept whole as one of its versions (issue 15): a
+    preprint and its published version are one paper, and a merge copies no record's
+    fields into another's. ``paper_splits``: pairs the user split, never merged again."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_versions (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            version_key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('preprint', 'published', 'record')),
+            record TEXT NOT NULL,
+            why TEXT,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (paper_key, version_key)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_splits (
+            key_a TEXT NOT NULL,
+            key_b TEXT NOT NULL,
+            split_at TEXT NOT NULL,
+            PRIMARY KEY (key_a, key_b),
+            CHECK (key_a < key_b)
+        )
+        """
+    )

@@ -1,8 +1,11 @@
 """Papers in the store: add or merge by identity, read back as :class:`Paper`, tag, remove.
 
 Identity (DESIGN.md): two records are the same paper when they share an arXiv id (any
-version), or a DOI, or the same normalised title and year. Merging fills missing fields and
-never drops a user-entered one.
+version), or a DOI, or the same normalised title and year unless the rest of the evidence
+disagrees (:meth:`PaperWriter._disagreement`: then it is reported, not merged). A record
+merged into a paper under another key is kept whole as one of its versions and its key stays
+an alias (:mod:`kb.store.versions`); a re-import of the same record fills missing fields.
+Merging never drops a user-entered field.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import sqlite_utils
 from kb.clock import now_iso
 from kb.ids import normalize_doi
 from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
-from kb.models import Author, Paper
+from kb.models import Author, Paper, PaperVersion, VersionKind
+from kb.store import versions as _versions
 from kb.store.fts import FTS_COLUMNS
 from kb.store.lookup import resolve_key
 from kb.store.pairs import tokenizer
@@ -56,6 +60,9 @@ class PutResult:
     why: str | None = None  # merged: the identity it shares ("same arXiv id 1706.05098")
     suspect: str | None = None  # added: a stored paper it may be, but was not merged into
     suspect_why: str | None = None  # why it was not merged
+    version: VersionKind | None = None  # merged: kept as a version of this kind
+    cited: bool = False  # merged: the paper is now cited as this version (published > preprint)
+    kept_apart: str | None = None  # added: the paper it shares an identity with, split by the user
 
 
 class PaperWriter:
@@ -83,6 +90,7 @@ class PaperWriter:
         self.by_arxiv: dict[str, str] = {}
         self.by_doi: dict[str, str] = {}
         self.by_title: dict[tuple[str, int | None], str] = {}
+        self.by_tnorm: dict[str, list[str]] = {}  # any year: a preprint and its publication
         self.title_of: dict[str, str] = {}
         for key, arxiv_id, doi, tnorm, year in self.conn.execute(
             "SELECT key, arxiv_id, doi, title_norm, year FROM papers"
@@ -92,6 +100,7 @@ class PaperWriter:
         self.aliases: dict[str, str] = dict(
             self.conn.execute("SELECT alias, paper_key FROM paper_aliases"))
         self.keys.update(self.aliases)
+        self.splits = _versions.split_pairs(self.conn)
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
         }
@@ -116,6 +125,9 @@ class PaperWriter:
         if tnorm:
             self.by_title[(tnorm, year)] = key
             self.title_of[key] = tnorm
+            same = self.by_tnorm.setdefault(tnorm, [])
+            if key not in same:
+                same.append(key)
 
     def find(self, paper: Paper) -> str | None:
         """The key of the stored paper that ``paper`` is the same as, if any."""
@@ -129,7 +141,41 @@ class PaperWriter:
             return self.by_doi[doi], f"same DOI {doi}"
         if tnorm and (tnorm, paper.year) in self.by_title:
             return self.by_title[(tnorm, paper.year)], "same title and year"
+        if tnorm in self.by_tnorm and tnorm not in GENERIC_TITLES:
+            for key in self.by_tnorm[tnorm]:
+                why = self._other_version(key, paper)
+                if why:
+                    return key, why
         return None, None
+
+    def _other_version(self, key: str, paper: Paper) -> str | None:
+        """Why the stored ``key`` and ``paper`` (same title words, another year) are a
+        preprint and its published version, or None: one of each kind, the same title to
+        the symbol, the published one at most two years after, the same authors."""
+        if self.title_of.get(key) != normalize_title(paper.title):
+            return None  # an index entry left behind by a title change
+        self.flush()
+        row = self.conn.execute(
+            "SELECT title, year, venue, doi, arxiv_id, source, authors_text FROM papers "
+            "WHERE key = ?", [key]).fetchone()
+        if row is None or row[1] is None or paper.year is None:
+            return None
+        title, year, venue, doi, arxiv_id, source, authors_text = row
+        stored = Paper(title=title, year=year, venue=venue, doi=doi, arxiv_id=arxiv_id,
+                       source=source)
+        kinds = {_versions.version_kind(stored): year,
+                 _versions.version_kind(paper): paper.year}
+        if set(kinds) != {"preprint", "published"}:
+            return None
+        if not 0 <= kinds["published"] - kinds["preprint"] <= 2:
+            return None
+        if _strict_title(title) != _strict_title(paper.title):
+            return None
+        a, b = _last_names(authors_text.split("; ")), _last_names(x.name for x in paper.authors)
+        if not a or not b or len(a & b) < max(1, 0.5 * min(len(a), len(b))):
+            return None
+        return (f"a preprint of {kinds['preprint']} and its published version of "
+                f"{kinds['published']}: same title and authors")
 
     def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
         """Add ``paper`` or merge it into the stored record it is the same as.
@@ -153,30 +199,32 @@ class PaperWriter:
                 drop.update(doi=None)
             if drop:
                 paper = paper.model_copy(update=drop)
-        doubt = None
+        doubt = kept_apart = None
+        if existing is not None and paper.key and tuple(sorted((existing, paper.key))) in (
+                self.splits):
+            kept_apart, existing = existing, None  # the user's last word (`mtlkb split`)
         if existing is not None and existing != paper.key and not refresh:
             self.flush()  # the stored row is read back, and the queue must go first
             doubt = self._disagreement(existing, paper, why or "")
         if existing is not None and doubt is None:
             self.flush()  # the stored row is read back, and the queue must go first
-            result = self._merge(existing, paper, refresh)
+            if refresh or not paper.key or paper.key == existing:
+                result = self._merge(existing, paper, refresh)  # the same record again
+            else:
+                result = self._merge_version(existing, paper, why)
             result.why = why
             alias = paper.key
             if alias and alias != existing and alias not in self.keys and is_safe_key(alias):
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO paper_aliases (alias, paper_key, reason) "
-                    "VALUES (?, ?, ?)", [alias, existing, why])
+                _versions.add_alias(self.conn, alias, existing, why)
                 self.aliases[alias] = existing
                 self.keys.add(alias)
         else:
-            if doubt is not None and why and not why.startswith("same title"):
-                # the shared id is the doubtful link: the new record does not keep it
-                paper = paper.model_copy(update=(
-                    {"arxiv_id": None, "arxiv_version": None} if why.startswith("same arXiv")
-                    else {"doi": None}))
+            # an id another paper holds is the doubtful link: the new record does not keep it
+            paper = self._without_taken_ids(paper)
             result = self._insert(paper, tnorm)
             if doubt is not None:
                 result.suspect, result.suspect_why = existing, doubt
+            result.kept_apart = kept_apart
             if self.batch and len(self._papers) < BATCH_ROWS:
                 return result
         self.flush()
@@ -209,6 +257,22 @@ class PaperWriter:
             _insert_rows(conn, _PAPER_AUTHORS_INSERT, links)
         if tags:
             _insert_rows(conn, _PAPER_TOPICS_INSERT, tags)
+
+    def add_new(self, paper: Paper) -> PutResult:
+        """Store ``paper`` as a paper of its own, whatever it shares with others (a split):
+        its key if free, without an arXiv id or DOI another paper holds."""
+        result = self._insert(self._without_taken_ids(paper), normalize_title(paper.title))
+        self.flush()
+        return result
+
+    def _without_taken_ids(self, paper: Paper) -> Paper:
+        """``paper`` without an arXiv id or DOI that another stored paper holds."""
+        drop: dict = {}
+        if paper.arxiv_id and paper.arxiv_id in self.by_arxiv:
+            drop.update(arxiv_id=None, arxiv_version=None)
+        if paper.doi and paper.doi in self.by_doi:
+            drop.update(doi=None)
+        return paper.model_copy(update=drop) if drop else paper
 
     # -- insert --------------------------------------------------------------------------
     def _insert(self, paper: Paper, tnorm: str) -> PutResult:
@@ -260,12 +324,12 @@ class PaperWriter:
         nothing in common (a wrong link in a ``pdf`` field); a shared title and year when
         the title is generic, or type, venue, pages, chapter or the authors disagree."""
         row = self.conn.execute(
-            "SELECT title, entry_type, venue, fields, authors_text FROM papers WHERE key = ?",
-            [key],
+            "SELECT title, entry_type, venue, fields, authors_text, doi, arxiv_id, source "
+            "FROM papers WHERE key = ?", [key],
         ).fetchone()
         if row is None:
             return None
-        title, etype, venue, fields_json, authors_text = row
+        title, etype, venue, fields_json, authors_text, doi, arxiv_id, source = row
         if not why.startswith("same title"):
             if _word_overlap(normalize_title(title), normalize_title(paper.title)) < 0.3:
                 return f"{why}, but the titles differ"
@@ -275,6 +339,15 @@ class PaperWriter:
             return f"same title and year, but {paper.title!r} is a generic title"
         if _strict_title(title) != _strict_title(paper.title):
             return "same words of the title, but the titles differ"
+        a = _last_names(authors_text.split("; ")) if authors_text else set()
+        b = _last_names(x.name for x in paper.authors)
+        if a and b and len(a & b) < 0.5 * min(len(a), len(b)):
+            return "same title and year, but different authors"
+        kinds = {_versions.version_kind(Paper(title=title, venue=venue, doi=doi,
+                                              arxiv_id=arxiv_id, source=source)),
+                 _versions.version_kind(paper)}
+        if kinds == {"preprint", "published"}:
+            return None  # a preprint and its published version: type and venue differ
         same_venue = bool(venue and paper.venue) and (
             _venue_words(venue) == _venue_words(paper.venue))
         if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
@@ -290,16 +363,67 @@ class PaperWriter:
             va, vb = _venue_words(venue), _venue_words(paper.venue)
             if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
                 return f"same title and year, but venues {venue!r} and {paper.venue!r}"
-        if authors_text and paper.authors:
-            a = {n.split()[-1].lower() for n in authors_text.split("; ") if n.split()}
-            b = {x.last.split()[-1].lower() for x in paper.authors if x.last.split()}
-            a.discard("others")
-            b.discard("others")
-            if a and b and len(a & b) < 0.5 * min(len(a), len(b)):
-                return "same title and year, but different authors"
         return None
 
     # -- merge ---------------------------------------------------------------------------
+    def read(self, key: str) -> Paper:
+        """The stored paper ``key`` (the queue is written first)."""
+        self.flush()
+        return _papers_from_rows(self.db, _rows(self.db, "SELECT * FROM papers WHERE key = ?",
+                                                [key]))[0]
+
+    def _merge_version(self, key: str, paper: Paper, why: str | None) -> PutResult:
+        """Keep ``paper`` (another record: its own key) as a version of the stored ``key``.
+
+        The first merge also keeps the stored row's own record as a version. The row then
+        follows :func:`kb.store.versions.combine`; a record already kept as it is changes
+        nothing at all (a re-import rewrites no row).
+        """
+        assert paper.key is not None
+        row = self.read(key)
+        kept = _versions.versions_of(self.conn, key)
+        if not kept:
+            own = PaperVersion(key=key, kind=_versions.version_kind(row), record=row,
+                               added_at=row.added_at)
+            _versions.put_version(self.conn, key, own)
+            kept = [own]
+        kind = _versions.version_kind(paper)
+        result = PutResult(key, "merged", version=kind)
+        if not _versions.put_version(self.conn, key, PaperVersion(
+                key=paper.key, kind=kind, record=paper, why=why)):
+            return result
+        row_kind = _versions.cited_kind(kept, row)
+        result.cited = _versions.RANK[kind] > _versions.RANK[row_kind]
+        self.write_row(key, row, _versions.combine(row, row_kind, paper, kind))
+        return result
+
+    def write_row(self, key: str, old: Paper, new: Paper) -> None:
+        """Store ``new`` as paper ``key``'s row (``old``: the stored one): only the columns
+        that differ are written, ``modified_at`` only when one does; topics are added."""
+        if new.arxiv_id and self.by_arxiv.get(new.arxiv_id, key) != key:
+            new = new.model_copy(update={"arxiv_id": old.arxiv_id,
+                                         "arxiv_version": old.arxiv_version})
+        before, after = self._row(old), self._row(new)
+        updates = {c: v for c, v in after.items() if before.get(c) != v and c != "key"}
+        authors_changed = "authors_text" in updates
+        if updates:
+            updates["modified_at"] = now_iso()
+            sets = ", ".join(f"{c} = ?" for c in updates)
+            self.conn.execute(
+                f"UPDATE papers SET {sets} WHERE key = ?", [*updates.values(), key])
+        if authors_changed:
+            self._set_authors(key, new.authors)
+        self._add_topics(key, [t for t in new.topics if t not in old.topics])
+        if old.doi and old.doi != new.doi and self.by_doi.get(old.doi) == key:
+            del self.by_doi[old.doi]
+        if old.arxiv_id and old.arxiv_id != new.arxiv_id and self.by_arxiv.get(
+                old.arxiv_id) == key:
+            del self.by_arxiv[old.arxiv_id]
+        old_title = (normalize_title(old.title), old.year)
+        if old_title != (after["title_norm"], new.year) and self.by_title.get(old_title) == key:
+            del self.by_title[old_title]
+        self._index(key, new.arxiv_id, new.doi, after["title_norm"], new.year)
+
     def _merge(self, key: str, paper: Paper, refresh: bool) -> PutResult:
         cur = self.conn.execute("SELECT * FROM papers WHERE key = ?", [key])
         names = [d[0] for d in cur.description]
@@ -409,6 +533,13 @@ _VENUE_STOP = frozenset({
     "annual", "intl", "int", "conf", "symposium", "symp", "ieee", "acm", "th", "st", "nd", "rd",
 })
 _STRICT_DROP = re.compile(r"[\s.,:;!?'\"`{}()\[\]\-–—‐]+")
+
+
+def _last_names(names: Iterable[str]) -> set[str]:
+    """Lowercased last words of display names ("others", BibTeX's et al., left out)."""
+    out = {n.split()[-1].lower() for n in names if n.split()}
+    out.discard("others")
+    return out
 
 
 def _type_group(entry_type: str | None) -> str | None:
