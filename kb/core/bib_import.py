@@ -280,6 +280,8 @@ def _as_version(res: PutResult) -> str:
     """What a merge kept: the record as a version, and which version the paper is cited as."""
     if res.version is None:
         return ""
+    if res.version_kept:
+        return f"; already kept as its {res.version} version, nothing changed"
     if res.cited:
         return (f"; kept as its {res.version} version, which the paper is now cited as "
                 "(the other version kept too)")

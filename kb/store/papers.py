@@ -62,6 +62,7 @@ class PutResult:
     suspect_why: str | None = None  # why it was not merged
     version: VersionKind | None = None  # merged: kept as a version of this kind
     cited: bool = False  # merged: the paper is now cited as this version (published > preprint)
+    version_kept: bool = False  # merged: this very record was already one of its versions
     kept_apart: str | None = None  # added: the paper it shares an identity with, split by the user
 
 
@@ -115,6 +116,7 @@ class PaperWriter:
         self._papers: list[tuple] = []
         self._paper_authors: list[tuple[str, int, int]] = []
         self._paper_topics: list[tuple[str, str]] = []
+        self._aliases: list[tuple[str, str, str]] = []
 
     def _index(self, key: str, arxiv_id, doi, tnorm, year) -> None:
         self.keys.add(key)
@@ -235,12 +237,12 @@ class PaperWriter:
 
         The queues are emptied first, so rows of a failed flush are never written later.
         """
-        authors, topics, papers, links, tags = (
+        authors, topics, papers, links, tags, aliases = (
             self._new_authors, self._new_topics, self._papers, self._paper_authors,
-            self._paper_topics,
+            self._paper_topics, self._aliases,
         )
         self._new_authors, self._new_topics, self._papers = [], [], []
-        self._paper_authors, self._paper_topics = [], []
+        self._paper_authors, self._paper_topics, self._aliases = [], [], []
         conn = self.conn
         if authors:
             conn.executemany(
@@ -257,6 +259,10 @@ class PaperWriter:
             _insert_rows(conn, _PAPER_AUTHORS_INSERT, links)
         if tags:
             _insert_rows(conn, _PAPER_TOPICS_INSERT, tags)
+        if aliases:
+            conn.executemany(
+                "INSERT OR IGNORE INTO paper_aliases (alias, paper_key, reason) VALUES (?, ?, ?)",
+                aliases)
 
     def add_new(self, paper: Paper) -> PutResult:
         """Store ``paper`` as a paper of its own, whatever it shares with others (a split):
@@ -299,8 +305,19 @@ class PaperWriter:
         self._queue_authors(key, paper.authors)
         if topics:
             self._queue_topics(key, topics)
+        self._queue_aliases(key, paper.fields.get("ids"))
         self._index(key, paper.arxiv_id, paper.doi, tnorm, paper.year)
         return PutResult(key, "added", requested if reason else None, reason)
+
+    def _queue_aliases(self, key: str, ids: str | None) -> None:
+        """biblatex's ``ids`` (what ``mtlkb export`` writes for merged keys): each free key
+        becomes an alias of ``key``."""
+        for alias in (ids or "").split(","):
+            alias = alias.strip()
+            if alias and alias != key and alias not in self.keys and is_safe_key(alias):
+                self._aliases.append((alias, key, "ids field"))
+                self.aliases[alias] = key
+                self.keys.add(alias)
 
     @staticmethod
     def _values(paper: Paper, tnorm: str) -> tuple:
@@ -339,30 +356,31 @@ class PaperWriter:
             return f"same title and year, but {paper.title!r} is a generic title"
         if _strict_title(title) != _strict_title(paper.title):
             return "same words of the title, but the titles differ"
-        a = _last_names(authors_text.split("; ")) if authors_text else set()
-        b = _last_names(x.name for x in paper.authors)
-        if a and b and len(a & b) < 0.5 * min(len(a), len(b)):
-            return "same title and year, but different authors"
         kinds = {_versions.version_kind(Paper(title=title, venue=venue, doi=doi,
                                               arxiv_id=arxiv_id, source=source)),
                  _versions.version_kind(paper)}
-        if kinds == {"preprint", "published"}:
-            return None  # a preprint and its published version: type and venue differ
-        same_venue = bool(venue and paper.venue) and (
-            _venue_words(venue) == _venue_words(paper.venue))
-        if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
-            _type_group(etype) != _type_group(paper.entry_type)
-        ):  # (one venue under two types is one publication typed two ways)
-            return f"same title and year, but @{etype} and @{paper.entry_type}"
-        stored = json.loads(fields_json) if fields_json else {}
-        for name in ("chapter", "pages", "volume", "number"):
-            a, b = stored.get(name), paper.fields.get(name)
-            if a and b and _compact(a) != _compact(b):
-                return f"same title and year, but {name} {a} and {b}"
-        if venue and paper.venue and _venue_words(venue) != _venue_words(paper.venue):
-            va, vb = _venue_words(venue), _venue_words(paper.venue)
-            if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
-                return f"same title and year, but venues {venue!r} and {paper.venue!r}"
+        # a preprint and its published version differ in type, venue and pages
+        if kinds != {"preprint", "published"}:
+            same_venue = bool(venue and paper.venue) and (
+                _venue_words(venue) == _venue_words(paper.venue))
+            if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
+                _type_group(etype) != _type_group(paper.entry_type)
+            ):  # (one venue under two types is one publication typed two ways)
+                return f"same title and year, but @{etype} and @{paper.entry_type}"
+            stored = json.loads(fields_json) if fields_json else {}
+            for name in ("chapter", "pages", "volume", "number"):
+                a, b = stored.get(name), paper.fields.get(name)
+                if a and b and _compact(a) != _compact(b):
+                    return f"same title and year, but {name} {a} and {b}"
+            if venue and paper.venue and _venue_words(venue) != _venue_words(paper.venue):
+                va, vb = _venue_words(venue), _venue_words(paper.venue)
+                if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
+                    return f"same title and year, but venues {venue!r} and {paper.venue!r}"
+        names_a = _last_names(authors_text.split("; ")) if authors_text else set()
+        names_b = _last_names(x.name for x in paper.authors)
+        if names_a and names_b and len(names_a & names_b) < 0.5 * min(len(names_a),
+                                                                      len(names_b)):
+            return "same title and year, but different authors"
         return None
 
     # -- merge ---------------------------------------------------------------------------
@@ -391,6 +409,7 @@ class PaperWriter:
         result = PutResult(key, "merged", version=kind)
         if not _versions.put_version(self.conn, key, PaperVersion(
                 key=paper.key, kind=kind, record=paper, why=why)):
+            result.version_kept = True
             return result
         row_kind = _versions.cited_kind(kept, row)
         result.cited = _versions.RANK[kind] > _versions.RANK[row_kind]
