@@ -91,7 +91,6 @@ class PaperWriter:
         self.by_arxiv: dict[str, str] = {}
         self.by_doi: dict[str, str] = {}
         self.by_title: dict[tuple[str, int | None], str] = {}
-        self.by_tnorm: dict[str, list[str]] = {}  # any year: a preprint and its publication
         self.title_of: dict[str, str] = {}
         for key, arxiv_id, doi, tnorm, year in self.conn.execute(
             "SELECT key, arxiv_id, doi, title_norm, year FROM papers"
@@ -102,6 +101,7 @@ class PaperWriter:
             self.conn.execute("SELECT alias, paper_key FROM paper_aliases"))
         self.keys.update(self.aliases)
         self.splits = _versions.split_pairs(self.conn)
+        self.versioned = _versions.versioned_keys(self.conn)  # papers with versions kept
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
         }
@@ -117,6 +117,7 @@ class PaperWriter:
         self._paper_authors: list[tuple[str, int, int]] = []
         self._paper_topics: list[tuple[str, str]] = []
         self._aliases: list[tuple[str, str, str]] = []
+        self._queued: dict[str, int] = {}  # key -> its row's place in self._papers
 
     def _index(self, key: str, arxiv_id, doi, tnorm, year) -> None:
         self.keys.add(key)
@@ -127,9 +128,6 @@ class PaperWriter:
         if tnorm:
             self.by_title[(tnorm, year)] = key
             self.title_of[key] = tnorm
-            same = self.by_tnorm.setdefault(tnorm, [])
-            if key not in same:
-                same.append(key)
 
     def find(self, paper: Paper) -> str | None:
         """The key of the stored paper that ``paper`` is the same as, if any."""
@@ -143,9 +141,11 @@ class PaperWriter:
             return self.by_doi[doi], f"same DOI {doi}"
         if tnorm and (tnorm, paper.year) in self.by_title:
             return self.by_title[(tnorm, paper.year)], "same title and year"
-        if tnorm in self.by_tnorm and tnorm not in GENERIC_TITLES:
-            for key in self.by_tnorm[tnorm]:
-                why = self._other_version(key, paper)
+        if tnorm and paper.year and tnorm not in GENERIC_TITLES:
+            # a preprint and its published version: the same title up to two years apart
+            for year in (paper.year - 1, paper.year + 1, paper.year - 2, paper.year + 2):
+                key = self.by_title.get((tnorm, year))
+                why = key and self._other_version(key, paper)
                 if why:
                     return key, why
         return None, None
@@ -156,10 +156,8 @@ class PaperWriter:
         the symbol, the published one at most two years after, the same authors."""
         if self.title_of.get(key) != normalize_title(paper.title):
             return None  # an index entry left behind by a title change
-        self.flush()
-        row = self.conn.execute(
-            "SELECT title, year, venue, doi, arxiv_id, source, authors_text FROM papers "
-            "WHERE key = ?", [key]).fetchone()
+        row = self._stored(key, ("title", "year", "venue", "doi", "arxiv_id", "source",
+                                 "authors_text"))
         if row is None or row[1] is None or paper.year is None:
             return None
         title, year, venue, doi, arxiv_id, source, authors_text = row
@@ -206,11 +204,14 @@ class PaperWriter:
                 self.splits):
             kept_apart, existing = existing, None  # the user's last word (`mtlkb split`)
         if existing is not None and existing != paper.key and not refresh:
-            self.flush()  # the stored row is read back, and the queue must go first
             doubt = self._disagreement(existing, paper, why or "")
         if existing is not None and doubt is None:
-            self.flush()  # the stored row is read back, and the queue must go first
-            if refresh or not paper.key or paper.key == existing:
+            # A merge writes to the stored row (and may tag it): the queue must go first
+            # when it holds that row or topics not written yet; else batching goes on.
+            if existing in self._queued or self._new_topics or paper.topics:
+                self.flush()
+            if refresh or not paper.key or (
+                    paper.key == existing and existing not in self.versioned):
                 result = self._merge(existing, paper, refresh)  # the same record again
             else:
                 result = self._merge_version(existing, paper, why)
@@ -227,10 +228,19 @@ class PaperWriter:
             if doubt is not None:
                 result.suspect, result.suspect_why = existing, doubt
             result.kept_apart = kept_apart
-            if self.batch and len(self._papers) < BATCH_ROWS:
-                return result
+        if self.batch and len(self._papers) < BATCH_ROWS:
+            return result
         self.flush()
         return result
+
+    def _stored(self, key: str, columns: tuple[str, ...]) -> tuple | None:
+        """``columns`` of paper ``key``, from the queue if it is not written yet."""
+        at = self._queued.get(key)
+        if at is not None:
+            row = self._papers[at]
+            return tuple(row[_COLUMN_AT[c]] for c in columns)
+        return self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM papers WHERE key = ?", [key]).fetchone()
 
     def flush(self) -> None:
         """Write every queued row (a no-op when nothing is queued).
@@ -242,6 +252,7 @@ class PaperWriter:
             self._paper_topics, self._aliases,
         )
         self._new_authors, self._new_topics, self._papers = [], [], []
+        self._queued = {}
         self._paper_authors, self._paper_topics, self._aliases = [], [], []
         conn = self.conn
         if authors:
@@ -298,6 +309,7 @@ class PaperWriter:
         stamp = now_iso()
         topics = _clean_topics(paper.topics)
         # topics_text goes into the INSERT itself: a later UPDATE would re-index the whole row.
+        self._queued[key] = len(self._papers)
         self._papers.append((
             *self._values(paper, tnorm), key, paper.added_at or stamp, stamp,
             " ".join(sorted(topics)),
@@ -340,10 +352,8 @@ class PaperWriter:
         (None: it is). A shared arXiv id or DOI is doubted only when the titles have
         nothing in common (a wrong link in a ``pdf`` field); a shared title and year when
         the title is generic, or type, venue, pages, chapter or the authors disagree."""
-        row = self.conn.execute(
-            "SELECT title, entry_type, venue, fields, authors_text, doi, arxiv_id, source "
-            "FROM papers WHERE key = ?", [key],
-        ).fetchone()
+        row = self._stored(key, ("title", "entry_type", "venue", "fields", "authors_text",
+                                 "doi", "arxiv_id", "source"))
         if row is None:
             return None
         title, etype, venue, fields_json, authors_text, doi, arxiv_id, source = row
@@ -385,17 +395,19 @@ class PaperWriter:
 
     # -- merge ---------------------------------------------------------------------------
     def read(self, key: str) -> Paper:
-        """The stored paper ``key`` (the queue is written first)."""
-        self.flush()
+        """The stored paper ``key`` (the queue is written first if it holds it)."""
+        if key in self._queued:
+            self.flush()
         return _papers_from_rows(self.db, _rows(self.db, "SELECT * FROM papers WHERE key = ?",
                                                 [key]))[0]
 
     def _merge_version(self, key: str, paper: Paper, why: str | None) -> PutResult:
-        """Keep ``paper`` (another record: its own key) as a version of the stored ``key``.
+        """Keep ``paper`` (another record, or the paper's own once it has versions) as a
+        version of the stored ``key``.
 
-        The first merge also keeps the stored row's own record as a version. The row then
-        follows :func:`kb.store.versions.combine`; a record already kept as it is changes
-        nothing at all (a re-import rewrites no row).
+        The first merge also keeps the stored row's own record as a version. The row is then
+        :func:`kb.store.versions.rebuild` of the versions, filled from the old row; a record
+        already kept as it is changes nothing at all (a re-import rewrites no row).
         """
         assert paper.key is not None
         row = self.read(key)
@@ -405,15 +417,24 @@ class PaperWriter:
                                added_at=row.added_at)
             _versions.put_version(self.conn, key, own)
             kept = [own]
+            self.versioned.add(key)
         kind = _versions.version_kind(paper)
         result = PutResult(key, "merged", version=kind)
-        if not _versions.put_version(self.conn, key, PaperVersion(
-                key=paper.key, kind=kind, record=paper, why=why)):
+        version = PaperVersion(key=paper.key, kind=kind, record=paper, why=why)
+        if not _versions.put_version(self.conn, key, version):
             result.version_kept = True
             return result
         row_kind = _versions.cited_kind(kept, row)
         result.cited = _versions.RANK[kind] > _versions.RANK[row_kind]
-        self.write_row(key, row, _versions.combine(row, row_kind, paper, kind))
+        # The row is its versions combined (a record edited and imported again counts as it
+        # is now); what only the row has (an abstract an arXiv refresh brought) is kept.
+        if any(v.key == version.key for v in kept):
+            kept = [version if v.key == version.key else v for v in kept]
+        else:
+            kept = [*kept, version]
+        rebuilt = _versions.rebuild(kept, key, row.topics)
+        self.write_row(key, row, _versions.combine(
+            rebuilt, _versions.cited_kind(kept, row), row, "record"))
         return result
 
     def write_row(self, key: str, old: Paper, new: Paper) -> None:
@@ -589,6 +610,7 @@ def _word_overlap(a, b) -> float:
 
 
 _FTS_INDEXES = [i for i, c in enumerate(INSERT_COLUMNS) if c in FTS_COLUMNS]
+_COLUMN_AT = {c: i for i, c in enumerate(INSERT_COLUMNS)}
 _PAPERS_INSERT = f"INSERT INTO papers ({', '.join(INSERT_COLUMNS)}) VALUES"
 _PAPER_AUTHORS_INSERT = "INSERT INTO paper_authors (paper_key, position, author_id) VALUES"
 _PAPER_TOPICS_INSERT = "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES"

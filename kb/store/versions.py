@@ -116,6 +116,11 @@ def versions_of(db: Any, key: str) -> list[PaperVersion]:
         "WHERE paper_key = ? ORDER BY position", [key])]
 
 
+def versioned_keys(db: Any) -> set[str]:
+    """Keys of the papers that have versions (records merged into them)."""
+    return {r[0] for r in conn_of(db).execute("SELECT DISTINCT paper_key FROM paper_versions")}
+
+
 def version_record(db: Any, key: str, version_key: str) -> Paper | None:
     row = conn_of(db).execute(
         "SELECT record FROM paper_versions WHERE paper_key = ? AND version_key = ?",
