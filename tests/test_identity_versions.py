@@ -41,7 +41,8 @@ def _show(home: Path, ref: str) -> dict:
 def _rows(home: Path) -> dict[str, tuple]:
     kb = KB(home)
     try:
-        rows = kb.db.conn.execute("SELECT key, modified_at, year, doi, arxiv_id FROM papers")
+        rows = kb.db.conn.execute(
+            "SELECT key, modified_at, year, doi, arxiv_id, fields FROM papers")
         return {r[0]: r[1:] for r in rows}
     finally:
         kb.close()
@@ -148,6 +149,10 @@ def test_published_first_then_preprint(home: Path, tmp_path: Path) -> None:
 
 def test_reimport_of_an_unchanged_file_rewrites_nothing(home: Path) -> None:
     _import(home, VERSIONS, FIXTURES / "identity.bib", FIXTURES / "same_paper.bib")
+    kb = KB(home)
+    with kb.write() as db:  # a stamp no rewrite could give (they are taken to the second)
+        db.conn.execute("UPDATE papers SET modified_at = '2000-01-01T00:00:00+00:00'")
+    kb.close()
     before = (_rows(home), _table(home, "paper_versions"), _table(home, "paper_aliases"))
     r = _import(home, VERSIONS, FIXTURES / "identity.bib", FIXTURES / "same_paper.bib")
     assert " 0 added," in r.stdout and "may be the same" not in r.stdout
@@ -261,3 +266,27 @@ def test_authors_of_other_kind_keep_a_title_year_pair_apart(tmp_kb: KB) -> None:
                      authors=[Author(first="Someone", last="Else")])
     r1, r2 = put(tmp_kb, pre, pub)
     assert r2.action == "added" and r2.key == "pub"
+
+
+def test_an_edited_version_imported_again_changes_only_its_paper(home: Path, tmp_path: Path
+                                                                  ) -> None:
+    _import(home, VERSIONS, FIXTURES / "same_paper.bib")
+    before = _rows(home)
+    edited = tmp_path / "edited.bib"
+    edited.write_text(VERSIONS.read_text(encoding="utf-8").replace("7482--7491", "7482--7492"),
+                      encoding="utf-8")
+    r = _import(home, edited)
+    assert "kept as a published version" in r.stdout
+    after = _rows(home)
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {PREPRINT}  # only the edited paper changed
+    paper = _show(home, PUBLISHED)
+    assert [v["pages"] for v in paper["versions"]] == [None, "7482–7492"]
+    kb = KB(home)
+    try:
+        from kb.store.papers import get_paper
+
+        stored = get_paper(kb.db, PREPRINT)
+        assert stored is not None and stored.fields["pages"] == "7482–7492"
+    finally:
+        kb.close()

@@ -410,6 +410,10 @@ class PaperWriter:
         already kept as it is changes nothing at all (a re-import rewrites no row).
         """
         assert paper.key is not None
+        kind = _versions.version_kind(paper)
+        version = PaperVersion(key=paper.key, kind=kind, record=paper, why=why)
+        if key in self.versioned and _versions.is_kept(self.conn, key, version):
+            return PutResult(key, "merged", version=kind, version_kept=True)
         row = self.read(key)
         kept = _versions.versions_of(self.conn, key)
         if not kept:
@@ -418,9 +422,7 @@ class PaperWriter:
             _versions.put_version(self.conn, key, own)
             kept = [own]
             self.versioned.add(key)
-        kind = _versions.version_kind(paper)
         result = PutResult(key, "merged", version=kind)
-        version = PaperVersion(key=paper.key, kind=kind, record=paper, why=why)
         if not _versions.put_version(self.conn, key, version):
             result.version_kept = True
             return result

@@ -128,14 +128,24 @@ def version_record(db: Any, key: str, version_key: str) -> Paper | None:
     return Paper.model_validate_json(row[0]) if row else None
 
 
+def _stored_version(conn: sqlite3.Connection, key: str, version_key: str) -> tuple | None:
+    return conn.execute(
+        "SELECT record, kind FROM paper_versions WHERE paper_key = ? AND version_key = ?",
+        [key, version_key]).fetchone()
+
+
+def is_kept(db: Any, key: str, version: PaperVersion) -> bool:
+    """Whether paper ``key`` already keeps ``version`` exactly so."""
+    record = version.record.model_dump_json(exclude={"added_at"})
+    return _stored_version(conn_of(db), key, version.key) == (record, version.kind)
+
+
 def put_version(db: Any, key: str, version: PaperVersion) -> bool:
     """Keep ``version`` as one of paper ``key``'s (replacing its earlier record); returns
     whether anything changed."""
     conn = conn_of(db)
     record = version.record.model_dump_json(exclude={"added_at"})
-    old = conn.execute(
-        "SELECT record, kind FROM paper_versions WHERE paper_key = ? AND version_key = ?",
-        [key, version.key]).fetchone()
+    old = _stored_version(conn, key, version.key)
     if old == (record, version.kind):
         return False
     if old:
