@@ -231,8 +231,14 @@ def test_merge_and_split_refuse_bad_input_with_one_line(home: Path) -> None:
 
 def test_merge_by_hand_of_two_unrelated_records_and_split_restores_both(home: Path) -> None:
     _import(home, FIXTURES / "identity.bib")
+    assert run_cli(home, "note", "issue-b", cwd=home).returncode == 0
+    note = home / "notes" / "issue-b.md"
+    text = note.read_text(encoding="utf-8")
     before = _show(home, "issue-b")
-    assert run_cli(home, "merge", "issue-a", "issue-b", cwd=home).returncode == 0
+    r = run_cli(home, "merge", "issue-a", "issue-b", cwd=home)
+    assert r.returncode == 0, r.stderr
+    assert "note notes/issue-b.md is left as it is" in r.stderr
+    assert note.read_text(encoding="utf-8") == text  # a user's note is never touched
     merged = _show(home, "issue-b")
     assert merged["key"] == "issue-a" and merged["aliases"] == ["issue-b"]
     assert run_cli(home, "split", "issue-b", cwd=home).returncode == 0

@@ -18,9 +18,13 @@ def merge(
                                                        "stays an alias of A."),
 ) -> None:
     """Merge paper B into paper A: B's record is kept as a version of A, its key an alias."""
-    report = run_merge(require_kb(ctx), into, other)
+    kb = require_kb(ctx)
+    report = run_merge(kb, into, other)
     typer.echo(f"merged {report.merged!r} into {report.into!r} (cited as its "
                f"{report.cited_as} version; also cited as: {', '.join(report.aliases)})")
+    if report.notes_left is not None:
+        typer.echo(f"note {kb.rel(report.notes_left)} is left as it is: move what it holds "
+                   f"into the note of {report.into!r} (`mtlkb note {report.into}`)", err=True)
 
 
 @app.command()

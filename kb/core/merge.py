@@ -9,9 +9,11 @@ own again, from its record as it came, and the pair is never merged automaticall
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kb.config import KB, KBError
 from kb.models import Paper, PaperVersion
+from kb.notes.create import note_path
 from kb.store import versions as v
 from kb.store.lookup import resolve_key
 from kb.store.papers import PaperWriter, delete_paper, get_paper, topics_of
@@ -25,6 +27,7 @@ class MergeReport:
     merged: str  # the key merged into it (now an alias)
     cited_as: str  # the kind of version the paper is cited as now
     aliases: list[str] = field(default_factory=list)  # every key that now names ``into``
+    notes_left: Path | None = None  # B's note: left as it is (a note is never rewritten)
 
 
 @dataclass
@@ -66,7 +69,10 @@ def merge(kb: KB, ref_a: str, ref_b: str) -> MergeReport:
         writer.write_row(a.key, row, v.combine(row, a_kind, b, b_kind))
         writer.flush()
         cited = max(a_kind, b_kind, key=v.RANK.__getitem__)
-        return MergeReport(a.key, b.key, cited, v.aliases_of(db, a.key))
+        report = MergeReport(a.key, b.key, cited, v.aliases_of(db, a.key))
+    left = note_path(kb, b.key)
+    report.notes_left = left if left.is_file() else None
+    return report
 
 
 def split(kb: KB, key: str) -> SplitReport:
