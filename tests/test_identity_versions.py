@@ -324,3 +324,44 @@ def test_the_redirect_lands_on_the_paper_in_chromium(home: Path) -> None:
         capture_output=True, text=True, timeout=60).stdout
     assert "<title>Multi-task Learning Using Uncertainty to Weigh Losses" in dom
     assert "Redirecting" not in dom
+
+
+@pytest.mark.parametrize("order", ["import-then-add", "add-then-import"])
+def test_an_arxiv_add_and_a_bibtex_import_of_one_paper(home: Path, tmp_path: Path, order: str
+                                                       ) -> None:
+    """arXiv 1705.07115 through the real client (a local server) and the CVPR BibTeX entry,
+    in either order: one paper cited as the CVPR version, the arXiv record one of its
+    versions; adding again changes nothing."""
+    from arxiv_server import ArxivServer, free_port
+
+    cvpr = tmp_path / "cvpr.bib"
+    cvpr.write_text("@inproceedings" + VERSIONS.read_text(encoding="utf-8").split(
+        "@inproceedings")[1], encoding="utf-8")
+    dead = f"http://127.0.0.1:{free_port()}"
+    with ArxivServer() as server:
+        env = {"MTLKB_ARXIV_API": server.url, "NO_PROXY": None, "no_proxy": None,
+               "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead}
+
+        def add():
+            r = run_cli(home, "add", "1705.07115", "--no-note", env=env, cwd=home)
+            assert r.returncode == 0, r.stderr
+
+        if order == "import-then-add":
+            _import(home, cvpr)
+            add()
+        else:
+            add()
+            _import(home, cvpr)
+        before = _rows(home)
+        add()
+        assert _rows(home) == before
+    (paper,) = [_show(home, ref) for ref in ("1705.07115",)]
+    assert _show(home, PUBLISHED)["key"] == paper["key"]
+    assert (paper["year"], paper["doi"], paper["arxiv_id"], paper["entry_type"]) == (
+        2018, "10.1109/cvpr.2018.00781", "1705.07115", "inproceedings")
+    assert paper["title"].startswith("Multi-task Learning")  # the CVPR title, not arXiv's
+    assert paper["abstract"]  # arXiv's abstract fills what the BibTeX entry lacked
+    kinds = sorted(v["kind"] for v in paper["versions"])
+    assert kinds == ["preprint", "published"]
+    assert len(_rows(home)) == 1
+    assert "eprint = {1705.07115}" in run_cli(home, "export", cwd=home).stdout

@@ -210,14 +210,21 @@ class PaperWriter:
             # when it holds that row or topics not written yet; else batching goes on.
             if existing in self._queued or self._new_topics or paper.topics:
                 self.flush()
-            if refresh or not paper.key or (
+            if refresh and self._keeps_versions(existing):
+                # an arXiv record of a paper known from elsewhere (a BibTeX entry of its
+                # published version): one more version, not the authority over the row
+                paper = paper.model_copy(update={"key": self._arxiv_version_key(existing, paper)})
+                result = self._merge_version(existing, paper, why)
+                result.action = "refreshed"
+            elif refresh or not paper.key or (
                     paper.key == existing and existing not in self.versioned):
                 result = self._merge(existing, paper, refresh)  # the same record again
             else:
                 result = self._merge_version(existing, paper, why)
             result.why = why
             alias = paper.key
-            if alias and alias != existing and alias not in self.keys and is_safe_key(alias):
+            if alias and alias != existing and alias not in self.keys and is_safe_key(alias) \
+                    and not refresh:
                 _versions.add_alias(self.conn, alias, existing, why)
                 self.aliases[alias] = existing
                 self.keys.add(alias)
@@ -232,6 +239,22 @@ class PaperWriter:
             return result
         self.flush()
         return result
+
+    def _keeps_versions(self, key: str) -> bool:
+        """Whether paper ``key`` takes an arXiv record as a version rather than a refresh:
+        it has versions, or its row came from elsewhere (a BibTeX or JSON import)."""
+        if key in self.versioned:
+            return True
+        row = self._stored(key, ("source",))
+        return row is not None and row[0] not in (None, "", "arxiv")
+
+    def _arxiv_version_key(self, key: str, paper: Paper) -> str:
+        """The version an arXiv record of paper ``key`` is kept as: the one kept from arXiv
+        before, else ``arXiv:ID`` (not a citation key: never an alias)."""
+        for v in _versions.versions_of(self.conn, key):
+            if v.record.source == "arxiv" and v.record.arxiv_id == paper.arxiv_id:
+                return v.key
+        return f"arXiv:{paper.arxiv_id}"
 
     def _stored(self, key: str, columns: tuple[str, ...]) -> tuple | None:
         """``columns`` of paper ``key``, from the queue if it is not written yet."""
