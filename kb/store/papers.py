@@ -1,8 +1,9 @@
 """Papers in the store: add or merge by identity, read back as :class:`Paper`, tag, remove.
 
 Identity (DESIGN.md): two records are the same paper when they share an arXiv id (any
-version), or a DOI, or the same normalised title and year unless the rest of the evidence
-disagrees (:meth:`PaperWriter._disagreement`: then it is reported, not merged). A record
+version), or a DOI, or the same normalised title and year, or are a preprint and its
+published version (same title and authors, up to two years apart), unless the rest of the
+evidence disagrees (:mod:`kb.store.identity`: then it is reported, not merged). A record
 merged into a paper under another key is kept whole as one of its versions and its key stays
 an alias (:mod:`kb.store.versions`); a re-import of the same record fills missing fields.
 Merging never drops a user-entered field.
@@ -11,7 +12,6 @@ Merging never drops a user-entered field.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +26,13 @@ from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
 from kb.models import Author, Paper, PaperVersion, VersionKind
 from kb.store import versions as _versions
 from kb.store.fts import FTS_COLUMNS
+from kb.store.identity import (
+    EVIDENCE_COLUMNS,
+    GENERIC_TITLES,
+    disagreement,
+    evidence_paper,
+    other_version,
+)
 from kb.store.lookup import resolve_key
 from kb.store.pairs import tokenizer
 from kb.store.rows import rows as _rows
@@ -151,31 +158,18 @@ class PaperWriter:
         return None, None
 
     def _other_version(self, key: str, paper: Paper) -> str | None:
-        """Why the stored ``key`` and ``paper`` (same title words, another year) are a
-        preprint and its published version, or None: one of each kind, the same title to
-        the symbol, the published one at most two years after, the same authors."""
+        """Why the stored ``key`` and ``paper`` (same title, another year) are a preprint
+        and its published version (:func:`kb.store.identity.other_version`), or None."""
         if self.title_of.get(key) != normalize_title(paper.title):
             return None  # an index entry left behind by a title change
-        row = self._stored(key, ("title", "year", "venue", "doi", "arxiv_id", "source",
-                                 "authors_text"))
-        if row is None or row[1] is None or paper.year is None:
-            return None
-        title, year, venue, doi, arxiv_id, source, authors_text = row
-        stored = Paper(title=title, year=year, venue=venue, doi=doi, arxiv_id=arxiv_id,
-                       source=source)
-        kinds = {_versions.version_kind(stored): year,
-                 _versions.version_kind(paper): paper.year}
-        if set(kinds) != {"preprint", "published"}:
-            return None
-        if not 0 <= kinds["published"] - kinds["preprint"] <= 2:
-            return None
-        if _strict_title(title) != _strict_title(paper.title):
-            return None
-        a, b = _last_names(authors_text.split("; ")), _last_names(x.name for x in paper.authors)
-        if not a or not b or len(a & b) < max(1, 0.5 * min(len(a), len(b))):
-            return None
-        return (f"a preprint of {kinds['preprint']} and its published version of "
-                f"{kinds['published']}: same title and authors")
+        stored = self._evidence(key)
+        return None if stored is None else other_version(stored, paper)
+
+    def _evidence(self, key: str) -> Paper | None:
+        """What identity checks compare of stored paper ``key`` (queued or written)."""
+        row = self._stored(key, EVIDENCE_COLUMNS)
+        return None if row is None else evidence_paper(dict(zip(EVIDENCE_COLUMNS, row,
+                                                                strict=True)))
 
     def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
         """Add ``paper`` or merge it into the stored record it is the same as.
@@ -372,49 +366,9 @@ class PaperWriter:
     # -- identity evidence ---------------------------------------------------------------
     def _disagreement(self, key: str, paper: Paper, why: str) -> str | None:
         """Why ``paper`` is not certainly the stored ``key`` although it shares ``why``
-        (None: it is). A shared arXiv id or DOI is doubted only when the titles have
-        nothing in common (a wrong link in a ``pdf`` field); a shared title and year when
-        the title is generic, or type, venue, pages, chapter or the authors disagree."""
-        row = self._stored(key, ("title", "entry_type", "venue", "fields", "authors_text",
-                                 "doi", "arxiv_id", "source"))
-        if row is None:
-            return None
-        title, etype, venue, fields_json, authors_text, doi, arxiv_id, source = row
-        if not why.startswith("same title"):
-            if _word_overlap(normalize_title(title), normalize_title(paper.title)) < 0.3:
-                return f"{why}, but the titles differ"
-            return None
-        tnorm = normalize_title(paper.title)
-        if tnorm in GENERIC_TITLES or len(tnorm) < 4:
-            return f"same title and year, but {paper.title!r} is a generic title"
-        if _strict_title(title) != _strict_title(paper.title):
-            return "same words of the title, but the titles differ"
-        kinds = {_versions.version_kind(Paper(title=title, venue=venue, doi=doi,
-                                              arxiv_id=arxiv_id, source=source)),
-                 _versions.version_kind(paper)}
-        # a preprint and its published version differ in type, venue and pages
-        if kinds != {"preprint", "published"}:
-            same_venue = bool(venue and paper.venue) and (
-                _venue_words(venue) == _venue_words(paper.venue))
-            if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
-                _type_group(etype) != _type_group(paper.entry_type)
-            ):  # (one venue under two types is one publication typed two ways)
-                return f"same title and year, but @{etype} and @{paper.entry_type}"
-            stored = json.loads(fields_json) if fields_json else {}
-            for name in ("chapter", "pages", "volume", "number"):
-                a, b = stored.get(name), paper.fields.get(name)
-                if a and b and _compact(a) != _compact(b):
-                    return f"same title and year, but {name} {a} and {b}"
-            if venue and paper.venue and _venue_words(venue) != _venue_words(paper.venue):
-                va, vb = _venue_words(venue), _venue_words(paper.venue)
-                if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
-                    return f"same title and year, but venues {venue!r} and {paper.venue!r}"
-        names_a = _last_names(authors_text.split("; ")) if authors_text else set()
-        names_b = _last_names(x.name for x in paper.authors)
-        if names_a and names_b and len(names_a & names_b) < 0.5 * min(len(names_a),
-                                                                      len(names_b)):
-            return "same title and year, but different authors"
-        return None
+        (:func:`kb.store.identity.disagreement`; None: it is)."""
+        stored = self._evidence(key)
+        return None if stored is None else disagreement(stored, paper, why)
 
     # -- merge ---------------------------------------------------------------------------
     def read(self, key: str) -> Paper:
@@ -572,66 +526,6 @@ class PaperWriter:
         topics = _clean_topics(topics)
         if topics:
             add_topics(self.db, key, topics, known=self.known_topics)
-
-
-# Titles that name a part of a volume, not a paper: never an identity on their own.
-GENERIC_TITLES = frozenset({
-    "preface", "foreword", "editorial", "introduction", "front matter", "frontmatter",
-    "back matter", "contents", "table of contents", "index", "author index", "subject index",
-    "erratum", "errata", "corrigendum", "addendum", "correction", "keynote", "invited talk",
-    "panel", "panel discussion", "tutorial", "abstracts", "proceedings", "program committee",
-    "organization", "committees", "reviewers", "acknowledgments", "acknowledgements",
-    "title page", "copyright", "welcome", "message from the chairs", "conclusion",
-    "conclusions", "summary", "overview", "discussion", "appendix", "references", "news",
-    "book review", "review", "obituary", "in memoriam", "guest editorial", "letter",
-    "editor s note", "editors note", "untitled",
-})
-_TYPE_GROUPS = {
-    "article": "article", "inproceedings": "proceedings-paper", "conference": "proceedings-paper",
-    "book": "book", "mvbook": "book", "proceedings": "volume", "mvproceedings": "volume",
-    "collection": "volume", "inbook": "part", "incollection": "part", "bookinbook": "part",
-    "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
-    "techreport": "report", "report": "report", "manual": "manual", "patent": "patent",
-}
-_VENUE_STOP = frozenset({
-    "proc", "proceedings", "of", "the", "on", "in", "and", "for", "conference", "international",
-    "annual", "intl", "int", "conf", "symposium", "symp", "ieee", "acm", "th", "st", "nd", "rd",
-})
-_STRICT_DROP = re.compile(r"[\s.,:;!?'\"`{}()\[\]\-–—‐]+")
-
-
-def _last_names(names: Iterable[str]) -> set[str]:
-    """Lowercased last words of display names ("others", BibTeX's et al., left out)."""
-    out = {n.split()[-1].lower() for n in names if n.split()}
-    out.discard("others")
-    return out
-
-
-def _type_group(entry_type: str | None) -> str | None:
-    """The kind of publication, or None for types that fit any (misc, unpublished...)."""
-    return _TYPE_GROUPS.get((entry_type or "").lower())
-
-
-def _compact(value: str) -> str:
-    return re.sub(r"[\s\-–—]+", "-", value.strip().lower())
-
-
-def _strict_title(title: str) -> str:
-    """The title without spaces and common punctuation, other symbols kept (BC vs BC+)."""
-    return _STRICT_DROP.sub("", title.lower())
-
-
-def _venue_words(venue: str) -> frozenset[str]:
-    return frozenset(w for w in normalize_title(venue).split()
-                     if w not in _VENUE_STOP and not w.isdigit())
-
-
-def _word_overlap(a, b) -> float:
-    a = set(a.split()) if isinstance(a, str) else set(a)
-    b = set(b.split()) if isinstance(b, str) else set(b)
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
 
 
 _FTS_INDEXES = [i for i, c in enumerate(INSERT_COLUMNS) if c in FTS_COLUMNS]
