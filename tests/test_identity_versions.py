@@ -365,3 +365,30 @@ def test_an_arxiv_add_and_a_bibtex_import_of_one_paper(home: Path, tmp_path: Pat
     assert kinds == ["preprint", "published"]
     assert len(_rows(home)) == 1
     assert "eprint = {1705.07115}" in run_cli(home, "export", cwd=home).stdout
+
+
+def test_splitting_a_record_that_shares_the_arxiv_id_says_who_keeps_it(home: Path) -> None:
+    _import(home, FIXTURES / "identity.bib")
+    assert _show(home, "kendall-dup")["key"] == "kendall-real"
+    r = run_cli(home, "split", "kendall-dup", cwd=home)
+    assert r.returncode == 0, r.stderr
+    assert ("split 'kendall-dup' off 'kendall-real': two papers, never merged again "
+            "automatically (arXiv id 1705.07115 stays with 'kendall-real')") in r.stdout
+    dup, real = _show(home, "kendall-dup"), _show(home, "kendall-real")
+    assert (dup["key"], dup["arxiv_id"], real["arxiv_id"]) == (
+        "kendall-dup", None, "1705.07115")
+    assert _show(home, "1705.07115")["key"] == "kendall-real"
+
+
+def test_merge_moves_collections_reviews_and_votes(home: Path) -> None:
+    _import(home, FIXTURES / "identity.bib")
+    for args in (("collection", "add", "to read", "issue-b"), ("vote", "issue-b", "up"),
+                 ("review", "issue-b", "--strength", "clear"),
+                 ("collection", "add", "to read", "issue-a")):
+        r = run_cli(home, *args, cwd=home)
+        assert r.returncode == 0, (args, r.stderr)
+    assert run_cli(home, "merge", "issue-a", "issue-b", cwd=home).returncode == 0
+    social = _show(home, "issue-a")["social"]
+    assert social["vote"] == 1
+    assert [c for c in social["collections"]] == ["to read"]
+    assert [r["strength"] for r in social["reviews"]] == ["clear"]
