@@ -174,8 +174,11 @@ class PaperWriter:
     def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
         """Add ``paper`` or merge it into the stored record it is the same as.
 
+        A record that may be a stored paper but is not certainly it is added and reported
+        (``suspect``); a pair the user split is never merged (``kept_apart``).
         ``refresh`` (arXiv re-add): arXiv fields and the author list are replaced by the new
-        values; the key, topics, note and social record are kept either way.
+        values (of a paper known from arXiv alone; else the arXiv record is kept as one more
+        version); the key, topics, note and social record are kept either way.
         """
         doi = normalize_doi(paper.doi)
         if doi != paper.doi:
@@ -200,28 +203,7 @@ class PaperWriter:
         if existing is not None and existing != paper.key and not refresh:
             doubt = self._disagreement(existing, paper, why or "")
         if existing is not None and doubt is None:
-            # A merge writes to the stored row (and may tag it): the queue must go first
-            # when it holds that row or topics not written yet; else batching goes on.
-            if existing in self._queued or self._new_topics or paper.topics:
-                self.flush()
-            if refresh and self._keeps_versions(existing):
-                # an arXiv record of a paper known from elsewhere (a BibTeX entry of its
-                # published version): one more version, not the authority over the row
-                paper = paper.model_copy(update={"key": self._arxiv_version_key(existing, paper)})
-                result = self._merge_version(existing, paper, why)
-                result.action = "refreshed"
-            elif refresh or not paper.key or (
-                    paper.key == existing and existing not in self.versioned):
-                result = self._merge(existing, paper, refresh)  # the same record again
-            else:
-                result = self._merge_version(existing, paper, why)
-            result.why = why
-            alias = paper.key
-            if alias and alias != existing and alias not in self.keys and is_safe_key(alias) \
-                    and not refresh:
-                _versions.add_alias(self.conn, alias, existing, why)
-                self.aliases[alias] = existing
-                self.keys.add(alias)
+            result = self._merge_into(existing, paper, why, refresh)
         else:
             # an id another paper holds is the doubtful link: the new record does not keep it
             paper = self._without_taken_ids(paper)
@@ -232,6 +214,34 @@ class PaperWriter:
         if self.batch and len(self._papers) < BATCH_ROWS:
             return result
         self.flush()
+        return result
+
+    def _merge_into(self, key: str, paper: Paper, why: str | None, refresh: bool
+                    ) -> PutResult:
+        """Merge ``paper`` into the stored ``key``: the same record again (a re-import, an
+        arXiv refresh) updates the row; another record is kept as a version and its key
+        becomes an alias."""
+        # A merge writes to the stored row (and may tag it): the queue must go first when
+        # it holds that row or topics not written yet; else batching goes on.
+        if key in self._queued or self._new_topics or paper.topics:
+            self.flush()
+        if refresh and self._keeps_versions(key):
+            # an arXiv record of a paper known from elsewhere (a BibTeX entry of its
+            # published version): one more version, not the authority over the row
+            paper = paper.model_copy(update={"key": self._arxiv_version_key(key, paper)})
+            result = self._merge_version(key, paper, why)
+            result.action = "refreshed"
+        elif refresh or not paper.key or (paper.key == key and key not in self.versioned):
+            result = self._merge(key, paper, refresh)
+        else:
+            result = self._merge_version(key, paper, why)
+        result.why = why
+        alias = paper.key
+        if alias and alias != key and alias not in self.keys and is_safe_key(alias) and (
+                not refresh):
+            _versions.add_alias(self.conn, alias, key, why)
+            self.aliases[alias] = key
+            self.keys.add(alias)
         return result
 
     def _keeps_versions(self, key: str) -> bool:
