@@ -392,3 +392,24 @@ def test_merge_moves_collections_reviews_and_votes(home: Path) -> None:
     assert social["vote"] == 1
     assert [c for c in social["collections"]] == ["to read"]
     assert [r["strength"] for r in social["reviews"]] == ["clear"]
+
+
+def test_a_json_export_carries_aliases_and_versions_to_another_kb(home: Path, tmp_path: Path
+                                                                   ) -> None:
+    _import(home, VERSIONS, FIXTURES / "identity.bib")
+    out = tmp_path / "lib.json"
+    assert run_cli(home, "export", "--format", "json", "-o", str(out), cwd=home).returncode == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    assert run_cli(other, "init", cwd=other).returncode == 0
+    _import(other, out)
+    for ref in (PUBLISHED, "gebsch06c", "kendall-dup"):
+        assert _show(other, ref) == _show(home, ref) | {
+            "note": _show(other, ref)["note"]}, ref
+    # and back again: the second KB's export is the first's
+    again = tmp_path / "again.json"
+    assert run_cli(other, "export", "--format", "json", "-o", str(again), cwd=other
+                   ).returncode == 0
+    a, b = json.loads(out.read_text()), json.loads(again.read_text())
+    strip = [{k: v for k, v in p.items() if k != "added_at"} for p in a["papers"]]
+    assert strip == [{k: v for k, v in p.items() if k != "added_at"} for p in b["papers"]]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kb.config import KB, KBError
 from kb.core.social import import_social
-from kb.models import Author, Paper
+from kb.models import Author, Paper, PaperVersion
 from kb.notes.create import ensure_note
 from kb.sources.bibtex_source import BibParse, BibRecord, Problem
 from kb.store.papers import PaperWriter, PutResult
@@ -126,6 +126,25 @@ def paper_from_json(obj: dict) -> Paper:
     return Paper(**data)
 
 
+@dataclass
+class JsonRecord(BibRecord):
+    """A paper of a JSON export, with the keys merged into it and its versions."""
+
+    aliases: list[str] = field(default_factory=list)
+    versions: list[PaperVersion] = field(default_factory=list)
+
+
+def identity_from_json(obj: dict) -> tuple[list[str], list[PaperVersion]]:
+    """The ``aliases`` and ``versions`` of a paper object (``mtlkb export --format json``)."""
+    aliases = obj.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ValueError("aliases: not a list of keys")
+    versions = obj.get("versions") or []
+    if not isinstance(versions, list):
+        raise ValueError("versions: not a list")
+    return aliases, [PaperVersion.model_validate(v) for v in versions]
+
+
 def parse_json(text: str, file: str) -> tuple[BibParse, dict | None]:
     """Records (and the social section, if any) of a JSON export."""
     result = BibParse()
@@ -150,13 +169,15 @@ def parse_json(text: str, file: str) -> tuple[BibParse, dict | None]:
             if not isinstance(obj, dict):
                 raise ValueError("not an object")
             paper = paper_from_json(obj)
+            aliases, versions = identity_from_json(obj)
         except (ValueError, TypeError) as exc:
             msg = " ".join(str(exc).split())[:200]
             result.problems.append(
                 Problem(file, 0, f"item {i}: not a paper ({msg}); not imported", obj_key(obj))
             )
             continue
-        result.records.append(BibRecord(paper, file, 0, item=i))
+        result.records.append(JsonRecord(paper, file, 0, item=i, aliases=aliases,
+                                         versions=versions))
     return result, social if isinstance(social, dict) else None
 
 
@@ -241,6 +262,8 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 key_map[rec.paper.key] = res.key
             if res.action == "added":
                 report.added.append(res.key)
+                if isinstance(rec, JsonRecord) and (rec.aliases or rec.versions):
+                    writer.keep_identity(res.key, rec.aliases, rec.versions)
                 if res.kept_apart is not None:
                     report.notices.append(
                         f"{loc}: {res.key!r} not merged into {res.kept_apart!r}: the two were "

@@ -21,9 +21,9 @@ from kb.config import KB, KBError
 from kb.core.social import export_social
 from kb.files import write_atomic
 from kb.latex import escape
-from kb.models import Author, Paper
+from kb.models import Author, Paper, PaperVersion
 from kb.store.papers import list_papers
-from kb.store.versions import all_aliases, preprints
+from kb.store.versions import all_aliases, all_versions, preprints
 
 FORMATS = ("bibtex", "json")
 _VERBATIM = frozenset({"pdf", "file", "isbn", "issn"})
@@ -173,8 +173,24 @@ def paper_json(paper: Paper) -> dict:
     return d
 
 
+def identity_json(obj: dict, aliases: list[str], versions: list[PaperVersion]) -> dict:
+    """A paper object with the keys merged into it and its versions (issue 15), so that
+    ``mtlkb import`` of the export keeps both (absent when the paper has none)."""
+    if aliases:
+        obj["aliases"] = aliases
+    if versions:
+        obj["versions"] = [{"key": v.key, "kind": v.kind, "why": v.why,
+                            "added_at": v.added_at,
+                            "record": v.record.model_dump(mode="json", exclude={"added_at"})}
+                           for v in versions]
+    return obj
+
+
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
+    aliases, versions = all_aliases(kb.db), all_versions(kb.db)
+    data = {"papers": [identity_json(paper_json(p), aliases.get(p.key or "", []),
+                                     versions.get(p.key or "", [])) for p in papers],
+            "social": export_social(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

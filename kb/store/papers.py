@@ -309,6 +309,20 @@ class PaperWriter:
         self.flush()
         return result
 
+    def keep_identity(self, key: str, aliases: list[str], versions: list[PaperVersion]
+                      ) -> None:
+        """Give the new paper ``key`` the aliases (those still free) and versions it had in
+        another KB (a JSON export)."""
+        self.flush()  # the rows below refer to the paper's
+        for version in versions:
+            _versions.put_version(self.conn, key, version)
+            self.versioned.add(key)
+        for alias in aliases:
+            if alias != key and alias not in self.keys and is_safe_key(alias):
+                _versions.add_alias(self.conn, alias, key, "JSON export")
+                self.aliases[alias] = key
+                self.keys.add(alias)
+
     def _without_taken_ids(self, paper: Paper) -> Paper:
         """``paper`` without an arXiv id or DOI that another stored paper holds."""
         drop: dict = {}

@@ -121,6 +121,20 @@ def versioned_keys(db: Any) -> set[str]:
     return {r[0] for r in conn_of(db).execute("SELECT DISTINCT paper_key FROM paper_versions")}
 
 
+def all_versions(db: Any) -> dict[str, list[PaperVersion]]:
+    """paper key -> its versions in order (papers without versions left out)."""
+    out: dict[str, list[PaperVersion]] = {}
+    try:
+        rows = conn_of(db).execute(
+            "SELECT paper_key, version_key, kind, record, why, added_at FROM paper_versions "
+            "ORDER BY paper_key, position").fetchall()
+    except sqlite3.OperationalError:  # a store from before migration 10
+        return out
+    for key, *rest in rows:
+        out.setdefault(key, []).append(_version(tuple(rest)))
+    return out
+
+
 def version_record(db: Any, key: str, version_key: str) -> Paper | None:
     row = conn_of(db).execute(
         "SELECT record FROM paper_versions WHERE paper_key = ? AND version_key = ?",
