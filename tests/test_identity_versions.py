@@ -42,7 +42,7 @@ def _rows(home: Path) -> dict[str, tuple]:
     kb = KB(home)
     try:
         rows = kb.db.conn.execute(
-            "SELECT key, modified_at, year, doi, arxiv_id, fields FROM papers")
+            "SELECT key, modified_at, year, doi, arxiv_id, fields, bibtex FROM papers")
         return {r[0]: r[1:] for r in rows}
     finally:
         kb.close()

@@ -24,7 +24,9 @@ RANK: dict[str, int] = {"record": 0, "preprint": 1, "published": 2}
 # What a preprint server's venue looks like ("arXiv preprint arXiv:1705.07115", "CoRR").
 _PREPRINT_VENUE = re.compile(r"\b(arxiv|corr|preprint|biorxiv|medrxiv|ssrn|e-?prints?)\b", re.I)
 # Fields of one publication: a merge never gives them to another publication's row.
-PUBLICATION_FIELDS = ("entry_type", "year", "month", "venue", "journal_ref", "bibtex", "fields")
+# (``source`` goes with ``bibtex``: an entry from a .bib file is not regenerated from arXiv.)
+PUBLICATION_FIELDS = ("entry_type", "year", "month", "venue", "journal_ref", "bibtex", "fields",
+                      "source")
 # Fields that describe the paper whatever its version: filled where the row has none.
 _SHARED_FIELDS = ("abstract", "url", "pdf_url", "primary_category", "comment", "published",
                   "updated")
