@@ -413,3 +413,24 @@ def test_a_json_export_carries_aliases_and_versions_to_another_kb(home: Path, tm
     a, b = json.loads(out.read_text()), json.loads(again.read_text())
     strip = [{k: v for k, v in p.items() if k != "added_at"} for p in a["papers"]]
     assert strip == [{k: v for k, v in p.items() if k != "added_at"} for p in b["papers"]]
+
+
+def test_a_merge_by_hand_holds_on_reimport_and_the_merged_ids_resolve(home: Path) -> None:
+    """Two records with nothing in common merged by the user: importing the file again
+    merges the record into the same paper (no new key), and its arXiv id names the paper."""
+    _import(home, FIXTURES / "identity.bib")
+    assert run_cli(home, "merge", "kendall-real", "wrong-pdf-link", cwd=home).returncode == 0
+    before = set(_rows(home))
+    r = _import(home, FIXTURES / "identity.bib")
+    assert " 0 added," in r.stdout and "may be the same" not in r.stdout
+    assert set(_rows(home)) == before
+    assert "'wrong-pdf-link' merged into 'kendall-real'" in r.stdout
+    assert _show(home, "wrong-pdf-link")["key"] == "kendall-real"
+    # a merged record's own DOI names the paper although the row keeps its own DOI
+    kb = KB(home)
+    put(kb, make_paper(key="doi-a", arxiv_id=None, doi="10.1/a", title="Alpha", venue="J"),
+        make_paper(key="doi-b", arxiv_id=None, doi="10.1/b", title="Beta", venue="J"))
+    kb.close()
+    assert run_cli(home, "merge", "doi-a", "doi-b", cwd=home).returncode == 0
+    merged = _show(home, "10.1/b")
+    assert (merged["key"], merged["doi"]) == ("doi-a", "10.1/a")

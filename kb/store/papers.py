@@ -33,7 +33,7 @@ from kb.store.identity import (
     evidence_paper,
     other_version,
 )
-from kb.store.lookup import resolve_key
+from kb.store.lookup import resolve_key, version_ids
 from kb.store.pairs import tokenizer
 from kb.store.rows import rows as _rows
 
@@ -108,6 +108,11 @@ class PaperWriter:
             self.conn.execute("SELECT alias, paper_key FROM paper_aliases"))
         self.keys.update(self.aliases)
         self.splits = _versions.split_pairs(self.conn)
+        for key, arxiv_id, doi in version_ids(self.conn):  # a version's ids name its paper
+            if arxiv_id:
+                self.by_arxiv.setdefault(arxiv_id, key)
+            if doi:
+                self.by_doi.setdefault(doi, key)
         self.versioned = _versions.versioned_keys(self.conn)  # papers with versions kept
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
@@ -185,10 +190,13 @@ class PaperWriter:
             paper = paper.model_copy(update={"doi": doi})
         tnorm = normalize_title(paper.title)
         existing, why = self._find(paper, doi, tnorm)
-        own = self.aliases.get(paper.key, paper.key) if paper.key else None
-        if own and tnorm and self.title_of.get(own) == tnorm and existing != own:
-            # a re-import of a stored entry (or of one merged away): its own paper first
-            existing, why = own, "same key and title"
+        own = None
+        if paper.key in self.aliases:  # merged before (by an import or `mtlkb merge`)
+            own, own_why = self.aliases[paper.key], "merged into it before"
+        elif paper.key and tnorm and self.title_of.get(paper.key) == tnorm:
+            own, own_why = paper.key, "same key and title"  # a re-import of a stored entry
+        if own and existing != own:
+            existing, why = own, own_why
             drop = {}
             if paper.arxiv_id and self.by_arxiv.get(paper.arxiv_id, own) != own:
                 drop.update(arxiv_id=None, arxiv_version=None)  # the link was doubted before
@@ -200,7 +208,7 @@ class PaperWriter:
         if existing is not None and paper.key and tuple(sorted((existing, paper.key))) in (
                 self.splits):
             kept_apart, existing = existing, None  # the user's last word (`mtlkb split`)
-        if existing is not None and existing != paper.key and not refresh:
+        if existing is not None and existing not in (own, paper.key) and not refresh:
             doubt = self._disagreement(existing, paper, why or "")
         if existing is not None and doubt is None:
             result = self._merge_into(existing, paper, why, refresh)
@@ -424,6 +432,10 @@ class PaperWriter:
             kept = [own]
             self.versioned.add(key)
         result = PutResult(key, "merged", version=kind)
+        if paper.arxiv_id:
+            self.by_arxiv.setdefault(paper.arxiv_id, key)
+        if paper.doi:
+            self.by_doi.setdefault(paper.doi, key)
         if not _versions.put_version(self.conn, key, version):
             result.version_kept = True
             return result
