@@ -57,6 +57,9 @@ def combine(row: Paper, row_kind: VersionKind, record: Paper, record_kind: Versi
     update: dict[str, Any] = {}
     if RANK[record_kind] > RANK[row_kind]:
         update.update({f: getattr(record, f) for f in PUBLICATION_FIELDS})
+        for f in ("year", "month"):  # a version without a date: the other's is nearer
+            if update[f] is None:
+                del update[f]
         update["title"] = record.title
         if record.doi:
             update["doi"] = record.doi
@@ -87,7 +90,8 @@ def combine(row: Paper, row_kind: VersionKind, record: Paper, record_kind: Versi
 
 
 def rebuild(versions: list[PaperVersion], key: str, topics: list[str]) -> Paper:
-    """The row of a paper made of ``versions`` alone (after a split), its own version first."""
+    """The row of a paper made of ``versions`` alone, its own version (``key``) first: each
+    other one merged in by :func:`combine`, in the order they came."""
     ordered = sorted(versions, key=lambda v: v.key != key)
     row = ordered[0].record.model_copy(update={"key": key, "topics": topics})
     kind = ordered[0].kind
