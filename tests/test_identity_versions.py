@@ -434,3 +434,13 @@ def test_a_merge_by_hand_holds_on_reimport_and_the_merged_ids_resolve(home: Path
     assert run_cli(home, "merge", "doi-a", "doi-b", cwd=home).returncode == 0
     merged = _show(home, "10.1/b")
     assert (merged["key"], merged["doi"]) == ("doi-a", "10.1/a")
+
+
+def test_with_identity_keeps_an_entry_s_own_ids_and_eprint() -> None:
+    from kb.core.export import with_identity
+
+    entry = "@article{a,\n  title = {T},\n  ids = {old1, old2},\n  eprint = {1706.05098},\n}"
+    out = with_identity(entry, Paper(title="T", arxiv_id="1705.07115"), ["new", "old2"], True)
+    assert "ids = {old1,old2,new}" in out
+    assert "eprint = {1706.05098}" in out and "1705.07115" not in out  # its own, kept
+    assert with_identity(entry, Paper(title="T"), [], False) == entry

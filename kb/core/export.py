@@ -141,11 +141,12 @@ def with_identity(text: str, paper: Paper, aliases: list[str], preprint: bool) -
     ``eprint`` kept."""
     from kb.sources.bibtex_source import entry_spans, set_field
 
+    spans = entry_spans(text)
+    have = {name: text[a:b].strip("{}\" ") for name, _, a, b in spans.fields} if spans else {}
     if aliases:
-        text = set_field(text, "ids", ",".join(aliases))
+        written = [k.strip() for k in have.get("ids", "").split(",") if k.strip()]
+        text = set_field(text, "ids", ",".join(dict.fromkeys([*written, *aliases])))
     if preprint and paper.arxiv_id:
-        spans = entry_spans(text)
-        have = {name for name, *_ in spans.fields} if spans else set()
         if "eprint" not in have:
             text = set_field(text, "eprint", paper.arxiv_id)
             text = set_field(text, "archivePrefix", "arXiv")
