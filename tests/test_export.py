@@ -74,8 +74,9 @@ def test_merged_identifiers_reach_the_exported_text(kb: KB) -> None:
     report = bib_import.run(kb, [FIXTURES / "same_paper.bib"])
     assert not report.failed
     papers = {p.key: p for p in list_papers(kb.db)}
-    text = paper_bibtex(papers["mtan-arxiv"])  # @misc from arXiv, merged with the CVPR record
-    assert text.startswith("@misc{mtan-arxiv,")
+    # @misc from arXiv, merged with the CVPR record: cited as the published version
+    text = paper_bibtex(papers["mtan-arxiv"])
+    assert text.startswith("@inproceedings{mtan-arxiv,")
     back = parse_bibtex(text).records[0].paper
     assert back.doi == "10.1109/cvpr.2019.00197"
     assert back.arxiv_id == "1803.10704"

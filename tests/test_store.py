@@ -10,6 +10,7 @@ from kb.models import Author
 from kb.store.migrations import migrations
 from kb.store.papers import get_paper, list_papers, resolve_key
 from kb.store.search import search
+from kb.store.versions import versions_of
 
 
 def test_open_sets_wal_foreign_keys_and_is_migrated(tmp_kb: KB):
@@ -52,7 +53,13 @@ def test_identity_merges_same_paper(tmp_kb: KB, dup):
     assert len(list_papers(tmp_kb.db)) == 1
     p = get_paper(tmp_kb.db, r1.key)
     assert p.title == first.title  # merging never overwrites a field already set
-    assert p.venue == "arXiv"  # ... but fills missing ones
+    # the published record (a DOI) is not given the preprint's venue: each keeps its own
+    assert p.venue is None and p.doi == "10.1/abc"
+    versions = {v.key: v for v in versions_of(tmp_kb.db, r1.key)}
+    assert versions["Ruder2017"].record.venue == "arXiv"
+    assert versions["Ruder2017"].kind == "preprint"
+    assert versions[r1.key].kind == "published"
+    assert resolve_key(tmp_kb.db, "Ruder2017") == r1.key
 
 
 def test_same_title_different_year_is_a_different_paper(tmp_kb: KB):

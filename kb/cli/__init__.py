@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("bib", "Import BibTeX entries (merging records of the same paper) in one "
                       "transaction."),
     "export": ("bib", "Export every paper as BibTeX or JSON (`mtlkb import` reads both back)."),
+    "merge": ("merge", "Merge paper B into paper A (B's record kept as a version, its key an "
+                       "alias)."),
+    "split": ("merge", "Split a merged-away key off as a paper of its own (never merged "
+                       "again automatically)."),
     "list": ("papers", "List the papers in the KB."),
     "show": ("papers", "Show one paper: metadata, note status, social record, reproductions."),
     "search": ("search", "Full-text search over titles, abstracts, authors, topics and notes "

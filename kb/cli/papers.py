@@ -151,6 +151,12 @@ def _print_record(r: dict) -> None:
             lines.append(f"{label}: {r[field]}")
     if r["topics"]:
         lines.append("topics: " + ", ".join(r["topics"]))
+    if r.get("aliases"):
+        lines.append("also cited as: " + ", ".join(r["aliases"]))
+    for v in r.get("versions") or []:
+        where = " · ".join(str(x) for x in (v["year"], v["venue"], v["doi"] or v["arxiv_id"])
+                           if x)
+        lines.append(f"version {v['key']} ({v['kind']}): {where}")
     note = r.get("note")
     if note:
         answered = f"{note.get('answered', 0)}/{note.get('questions', 0)} answered"

@@ -17,8 +17,9 @@ from kb.config import KB, KBError
 from kb.core.record_io import import_record
 from kb.core.social import import_social
 from kb.notes.create import ensure_note
+from kb.sources.mtlkb_json import JsonRecord
 from kb.sources.records import BibRecord, Problem
-from kb.store.papers import PaperWriter
+from kb.store.papers import PaperWriter, PutResult
 
 # Show a progress bar (when asked to, i.e. on a terminal) from this many input bytes on.
 PROGRESS_MIN_BYTES = 256 * 1024
@@ -159,6 +160,12 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 key_map[rec.paper.key] = res.key
             if res.action == "added":
                 report.added.append(res.key)
+                if isinstance(rec, JsonRecord) and (rec.aliases or rec.versions):
+                    writer.keep_identity(res.key, rec.aliases, rec.versions)
+                if res.kept_apart is not None:
+                    report.notices.append(
+                        f"{loc}: {res.key!r} not merged into {res.kept_apart!r}: the two were "
+                        "split by `mtlkb split`")
                 if res.suspect is not None:
                     report.notices.append(
                         f"{loc}: {res.key!r} may be the same paper as {res.suspect!r} but was "
@@ -175,7 +182,8 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 m = Merge(rec.paper.key, res.key, res.why or "same title and year", loc)
                 report.merged.append(m)
                 if m.key != m.into:
-                    report.notices.append(f"{loc}: {m.key!r} merged into {m.into!r} ({m.why})")
+                    report.notices.append(
+                        f"{loc}: {m.key!r} merged into {m.into!r} ({m.why})" + _as_version(res))
             advance()
         if not careful:
             try:
@@ -187,6 +195,18 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
         if report.dry_run or (report.strict and report.failed):
             raise _Rollback
         report.written = True
+
+
+def _as_version(res: PutResult) -> str:
+    """What a merge kept: the record as a version, and which version the paper is cited as."""
+    if res.version is None:
+        return ""
+    if res.version_kept:
+        return f"; already kept as its {res.version} version, nothing changed"
+    if res.cited:
+        return (f"; kept as its {res.version} version, which the paper is now cited as "
+                "(the other version kept too)")
+    return f"; kept as a {res.version} version"
 
 
 def _reason(reason: str | None) -> str:

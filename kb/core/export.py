@@ -21,9 +21,10 @@ from kb.config import KB, KBError
 from kb.core.record_io import export_record
 from kb.core.social import export_social
 from kb.files import write_atomic
-from kb.models import Paper
+from kb.models import Paper, PaperVersion
 from kb.sources import bibtex_writer
 from kb.store.papers import list_papers
+from kb.store.versions import all_aliases, all_versions, preprints
 
 FORMATS = ("bibtex", "json")
 
@@ -40,8 +41,33 @@ def paper_bibtex(paper: Paper) -> str:
     return bibtex_writer.entry(paper)
 
 
-def to_bibtex(papers: list[Paper]) -> str:
-    return "".join(paper_bibtex(p) + "\n\n" for p in papers)
+def with_identity(text: str, paper: Paper, aliases: list[str], preprint: bool) -> str:
+    """``text`` (``paper``'s entry) with biblatex's ``ids`` line naming the keys merged into
+    the paper, so that every ``\\cite`` of them still resolves (issue 15), and, for a paper
+    cited as its published version with a preprint among its versions, the preprint's
+    ``eprint`` kept."""
+    from kb.sources.bibtex_source import entry_spans, set_field
+
+    spans = entry_spans(text)
+    have = {name: text[a:b].strip("{}\" ") for name, _, a, b in spans.fields} if spans else {}
+    if aliases:
+        written = [k.strip() for k in have.get("ids", "").split(",") if k.strip()]
+        text = set_field(text, "ids", ",".join(dict.fromkeys([*written, *aliases])))
+    if preprint and paper.arxiv_id:
+        if "eprint" not in have:
+            text = set_field(text, "eprint", paper.arxiv_id)
+            text = set_field(text, "archivePrefix", "arXiv")
+    return text
+
+
+def to_bibtex(papers: list[Paper], aliases: dict[str, list[str]] | None = None,
+              preprints: set[str] | frozenset[str] = frozenset()) -> str:
+    """Every paper's entry; ``aliases`` (key -> merged keys) and ``preprints`` (keys of
+    papers with a preprint version) go through :func:`with_identity`."""
+    aliases = aliases or {}
+    return "".join(
+        with_identity(paper_bibtex(p), p, aliases.get(p.key or "", []), p.key in preprints)
+        + "\n\n" for p in papers)
 
 
 # -- JSON --------------------------------------------------------------------------------
@@ -55,9 +81,24 @@ def paper_json(paper: Paper) -> dict:
     return d
 
 
+def identity_json(obj: dict, aliases: list[str], versions: list[PaperVersion]) -> dict:
+    """A paper object with the keys merged into it and its versions (issue 15), so that
+    ``mtlkb import`` of the export keeps both (absent when the paper has none)."""
+    if aliases:
+        obj["aliases"] = aliases
+    if versions:
+        obj["versions"] = [{"key": v.key, "kind": v.kind, "why": v.why,
+                            "added_at": v.added_at,
+                            "record": v.record.model_dump(mode="json", exclude={"added_at"})}
+                           for v in versions]
+    return obj
+
+
 def to_json(kb: KB, papers: list[Paper]) -> str:
-    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb),
-            "record": export_record(kb)}
+    aliases, versions = all_aliases(kb.db), all_versions(kb.db)
+    data = {"papers": [identity_json(paper_json(p), aliases.get(p.key or "", []),
+                                     versions.get(p.key or "", [])) for p in papers],
+            "social": export_social(kb), "record": export_record(kb)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -66,7 +107,9 @@ def export_text(kb: KB, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
     papers = list_papers(kb.db, sort="key")
-    return to_bibtex(papers) if fmt == "bibtex" else to_json(kb, papers)
+    if fmt == "json":
+        return to_json(kb, papers)
+    return to_bibtex(papers, all_aliases(kb.db), preprints(kb.db))
 
 
 def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = False

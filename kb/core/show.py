@@ -16,17 +16,22 @@ from kb.models import Paper
 from kb.notes.status import note_for
 from kb.repro.links import linked_reproductions
 from kb.store.papers import get_paper
+from kb.store.versions import aliases_of, versions_of
 
 
 def paper_record(kb: KB, paper: Paper) -> dict[str, Any]:
     """The stable ``show --json`` object: the paper's fields, its note, social record,
-    linked reproductions, and the paper record of issue 16 (summary, discussion, code and
-    dataset links, citations in the KB, institutions, what open APIs said)."""
+    linked reproductions, the keys merged into it (``aliases``) and its ``versions`` (each
+    record merged into it, as it came: a preprint and its published version), and the paper
+    record of issue 16 (summary, discussion, code and dataset links, citations in the KB,
+    institutions, what open APIs said)."""
     key = paper.key or ""
     record = paper.public_dict()
     record["note"] = note_for(kb, key)
     record["social"] = social_record(kb, key)
     record["reproductions"] = linked_reproductions(kb, key)
+    record["aliases"] = aliases_of(kb.db, key)
+    record["versions"] = [v.public_dict() for v in versions_of(kb.db, key)]
     record["summary"] = summary_of(kb, key)
     record["comments"] = [c.public_dict() for c in comment_threads(kb, key)]
     record["links"] = links_record(kb, key)

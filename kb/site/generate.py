@@ -6,11 +6,14 @@ change is not rewritten (its mtime stays), and files no longer produced are remo
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from kb.config import KB
 from kb.site import pages
@@ -133,6 +136,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
         st.write(f"papers/{p.key}.md", paper_page(data, p, artifacts))
     for rel, page in institution_pages(data):  # issue 16
         st.write(rel, page)
+    alias_redirects(kb, st, set(data.by_key))
     for group, names in pages.author_groups(data).items():
         st.write(f"authors/{group}.md", pages.author_group_page(data, group, names))
     for t, s in data.topic_slug.items():
@@ -151,6 +155,36 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.prune()
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def redirect_html(key: str) -> str:
+    """A static page sending the browser on to ``papers/{key}.html`` (a sibling file).
+
+    A script, not ``<meta http-equiv="refresh">``, which no page of the site carries
+    (tests/test_site_security.py); the link is there without scripts."""
+    target = quote(f"{key}.html")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f'<link rel="canonical" href="{html.escape(target, quote=True)}">\n'
+        "<title>Redirecting…</title>\n"
+        f"<script>location.replace({json.dumps(target)} + location.hash)</script></head>\n"
+        f'<body><p>Merged into <a href="{html.escape(target, quote=True)}">'
+        f"{html.escape(key)}</a>.</p></body></html>\n"
+    )
+
+
+def alias_redirects(kb: KB, st: Staging, keys: set[str]) -> None:
+    """``papers/ALIAS.html`` -> the paper's page, for every key merged into a paper (issue
+    15), so that links to a merged-away key keep working. MkDocs copies them as they are."""
+    from kb.keys import is_safe_key
+    from kb.store.versions import all_aliases
+
+    for key, aliases in sorted(all_aliases(kb.conn).items()):
+        if key not in keys:
+            continue
+        for alias in aliases:
+            if is_safe_key(alias) and alias not in keys:
+                st.write(f"papers/{alias}.html", redirect_html(key))
 
 
 def clean_staging(kb: KB) -> None:

@@ -8,9 +8,10 @@ character) that the CSL-JSON source did not claim: an array of paper objects, or
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from kb.models import Author, Paper
+from kb.models import Author, Paper, PaperVersion
 from kb.sources.records import BibRecord, Problem, Records
 
 
@@ -37,6 +38,25 @@ def paper_from_json(obj: dict) -> Paper:
         ]
     data.setdefault("source", "json")
     return Paper(**data)
+
+
+@dataclass
+class JsonRecord(BibRecord):
+    """A paper of a JSON export, with the keys merged into it and its versions."""
+
+    aliases: list[str] = field(default_factory=list)
+    versions: list[PaperVersion] = field(default_factory=list)
+
+
+def identity_from_json(obj: dict) -> tuple[list[str], list[PaperVersion]]:
+    """The ``aliases`` and ``versions`` of a paper object (``mtlkb export --format json``)."""
+    aliases = obj.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ValueError("aliases: not a list of keys")
+    versions = obj.get("versions") or []
+    if not isinstance(versions, list):
+        raise ValueError("versions: not a list")
+    return aliases, [PaperVersion.model_validate(v) for v in versions]
 
 
 def obj_key(obj: object) -> str | None:
@@ -69,13 +89,15 @@ def parse_json(text: str, file: str) -> Records:
             if not isinstance(obj, dict):
                 raise ValueError("not an object")
             paper = paper_from_json(obj)
+            aliases, versions = identity_from_json(obj)
         except (ValueError, TypeError) as exc:
             msg = " ".join(str(exc).split())[:200]
             result.problems.append(
                 Problem(file, 0, f"item {i}: not a paper ({msg}); not imported", obj_key(obj))
             )
             continue
-        result.records.append(BibRecord(paper, file, 0, item=i))
+        result.records.append(JsonRecord(paper, file, 0, item=i, aliases=aliases,
+                                         versions=versions))
     if isinstance(social, dict):
         result.socials.append(social)
     return result

@@ -13,7 +13,8 @@ from kb.store.rows import chunks, conn_of, marks
 
 
 def resolve_key(db: Any, ref: str) -> str | None:
-    """The key of the paper ``ref`` names: a key, an arXiv id (any version, URL) or a DOI."""
+    """The key of the paper ``ref`` names: a key, an alias (a key merged into it), an arXiv id
+    (any version, URL) or a DOI, its own or one of its versions'."""
     conn = conn_of(db)
     ref = str(ref).strip()
     row = conn.execute("SELECT key FROM papers WHERE key = ?", [ref]).fetchone()
@@ -39,7 +40,28 @@ def resolve_key(db: Any, ref: str) -> str | None:
         row = conn.execute("SELECT key FROM papers WHERE doi = ?", [doi]).fetchone()
         if row:
             return row[0]
+    if arxiv_id or doi:  # an identifier of one of a paper's versions (issue 15)
+        return version_holding(conn, arxiv_id, doi)
     return None
+
+
+def version_holding(db: Any, arxiv_id: str | None, doi: str | None) -> str | None:
+    """The paper one of whose versions has this arXiv id or DOI (a scan: a last resort)."""
+    try:
+        row = conn_of(db).execute(
+            "SELECT paper_key FROM paper_versions WHERE json_extract(record, '$.arxiv_id') = ? "
+            "OR json_extract(record, '$.doi') = ? ORDER BY position LIMIT 1",
+            [arxiv_id, doi]).fetchone()
+    except sqlite3.OperationalError:  # a store from before migration 10
+        return None
+    return row[0] if row else None
+
+
+def version_ids(db: Any) -> list[tuple[str, str | None, str | None]]:
+    """(paper key, arXiv id, DOI) of every kept version, for identity indexes."""
+    return conn_of(db).execute(
+        "SELECT paper_key, json_extract(record, '$.arxiv_id'), json_extract(record, '$.doi') "
+        "FROM paper_versions").fetchall()
 
 
 def all_keys(db: Any) -> set[str]:

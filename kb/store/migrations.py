@@ -262,6 +262,38 @@ def m009_paper_aliases(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m010_paper_versions(db: sqlite_utils.Database) -> None:
+    """Each record merged into a paper, kept whole as one of its versions (issue 15): a
+    preprint and its published version are one paper, and a merge copies no record's
+    fields into another's. ``paper_splits``: pairs the user split, never merged again."""
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_versions (
+            paper_key TEXT NOT NULL REFERENCES papers(key) ON DELETE CASCADE ON UPDATE CASCADE,
+            version_key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('preprint', 'published', 'record')),
+            record TEXT NOT NULL,
+            why TEXT,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (paper_key, version_key)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS paper_splits (
+            key_a TEXT NOT NULL,
+            key_b TEXT NOT NULL,
+            split_at TEXT NOT NULL,
+            PRIMARY KEY (key_a, key_b),
+            CHECK (key_a < key_b)
+        )
+        """
+    )
+
+
+@migrations()
 def m011_paper_record(db: sqlite_utils.Database) -> None:
     """The paper record of issue 16: threaded comments, code/dataset links, citations
     inside the KB, institutions, our summaries and the cached answers of open APIs."""

@@ -1,14 +1,17 @@
 """Papers in the store: add or merge by identity, read back as :class:`Paper`, tag, remove.
 
 Identity (DESIGN.md): two records are the same paper when they share an arXiv id (any
-version), or a DOI, or the same normalised title and year. Merging fills missing fields and
-never drops a user-entered one.
+version), or a DOI, or the same normalised title and year, or are a preprint and its
+published version (same title and authors, up to two years apart), unless the rest of the
+evidence disagrees (:mod:`kb.store.identity`: then it is reported, not merged). A record
+merged into a paper under another key is kept whole as one of its versions and its key stays
+an alias (:mod:`kb.store.versions`); a re-import of the same record fills missing fields.
+Merging never drops a user-entered field.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,9 +23,17 @@ import sqlite_utils
 from kb.clock import now_iso
 from kb.ids import normalize_doi
 from kb.keys import is_safe_key, key_stem, normalize_title, unique_key
-from kb.models import Author, Paper
+from kb.models import Author, Paper, PaperVersion, VersionKind
+from kb.store import versions as _versions
 from kb.store.fts import FTS_COLUMNS
-from kb.store.lookup import resolve_key
+from kb.store.identity import (
+    EVIDENCE_COLUMNS,
+    GENERIC_TITLES,
+    disagreement,
+    evidence_paper,
+    other_version,
+)
+from kb.store.lookup import resolve_key, version_ids
 from kb.store.pairs import tokenizer
 from kb.store.rows import rows as _rows
 
@@ -56,6 +67,10 @@ class PutResult:
     why: str | None = None  # merged: the identity it shares ("same arXiv id 1706.05098")
     suspect: str | None = None  # added: a stored paper it may be, but was not merged into
     suspect_why: str | None = None  # why it was not merged
+    version: VersionKind | None = None  # merged: kept as a version of this kind
+    cited: bool = False  # merged: the paper is now cited as this version (published > preprint)
+    version_kept: bool = False  # merged: this very record was already one of its versions
+    kept_apart: str | None = None  # added: the paper it shares an identity with, split by the user
 
 
 class PaperWriter:
@@ -92,6 +107,13 @@ class PaperWriter:
         self.aliases: dict[str, str] = dict(
             self.conn.execute("SELECT alias, paper_key FROM paper_aliases"))
         self.keys.update(self.aliases)
+        self.splits = _versions.split_pairs(self.conn)
+        for key, arxiv_id, doi in version_ids(self.conn):  # a version's ids name its paper
+            if arxiv_id:
+                self.by_arxiv.setdefault(arxiv_id, key)
+            if doi:
+                self.by_doi.setdefault(doi, key)
+        self.versioned = _versions.versioned_keys(self.conn)  # papers with versions kept
         self.author_ids: dict[str, int] = {
             name: aid for aid, name in self.conn.execute("SELECT id, name FROM authors")
         }
@@ -106,6 +128,8 @@ class PaperWriter:
         self._papers: list[tuple] = []
         self._paper_authors: list[tuple[str, int, int]] = []
         self._paper_topics: list[tuple[str, str]] = []
+        self._aliases: list[tuple[str, str, str]] = []
+        self._queued: dict[str, int] = {}  # key -> its row's place in self._papers
 
     def _index(self, key: str, arxiv_id, doi, tnorm, year) -> None:
         self.keys.add(key)
@@ -129,23 +153,50 @@ class PaperWriter:
             return self.by_doi[doi], f"same DOI {doi}"
         if tnorm and (tnorm, paper.year) in self.by_title:
             return self.by_title[(tnorm, paper.year)], "same title and year"
+        if tnorm and paper.year and tnorm not in GENERIC_TITLES:
+            # a preprint and its published version: the same title up to two years apart
+            for year in (paper.year - 1, paper.year + 1, paper.year - 2, paper.year + 2):
+                key = self.by_title.get((tnorm, year))
+                why = key and self._other_version(key, paper)
+                if why:
+                    return key, why
         return None, None
+
+    def _other_version(self, key: str, paper: Paper) -> str | None:
+        """Why the stored ``key`` and ``paper`` (same title, another year) are a preprint
+        and its published version (:func:`kb.store.identity.other_version`), or None."""
+        if self.title_of.get(key) != normalize_title(paper.title):
+            return None  # an index entry left behind by a title change
+        stored = self._evidence(key)
+        return None if stored is None else other_version(stored, paper)
+
+    def _evidence(self, key: str) -> Paper | None:
+        """What identity checks compare of stored paper ``key`` (queued or written)."""
+        row = self._stored(key, EVIDENCE_COLUMNS)
+        return None if row is None else evidence_paper(dict(zip(EVIDENCE_COLUMNS, row,
+                                                                strict=True)))
 
     def put(self, paper: Paper, *, refresh: bool = False) -> PutResult:
         """Add ``paper`` or merge it into the stored record it is the same as.
 
+        A record that may be a stored paper but is not certainly it is added and reported
+        (``suspect``); a pair the user split is never merged (``kept_apart``).
         ``refresh`` (arXiv re-add): arXiv fields and the author list are replaced by the new
-        values; the key, topics, note and social record are kept either way.
+        values (of a paper known from arXiv alone; else the arXiv record is kept as one more
+        version); the key, topics, note and social record are kept either way.
         """
         doi = normalize_doi(paper.doi)
         if doi != paper.doi:
             paper = paper.model_copy(update={"doi": doi})
         tnorm = normalize_title(paper.title)
         existing, why = self._find(paper, doi, tnorm)
-        own = self.aliases.get(paper.key, paper.key) if paper.key else None
-        if own and tnorm and self.title_of.get(own) == tnorm and existing != own:
-            # a re-import of a stored entry (or of one merged away): its own paper first
-            existing, why = own, "same key and title"
+        own = None
+        if paper.key in self.aliases:  # merged before (by an import or `mtlkb merge`)
+            own, own_why = self.aliases[paper.key], "merged into it before"
+        elif paper.key and tnorm and self.title_of.get(paper.key) == tnorm:
+            own, own_why = paper.key, "same key and title"  # a re-import of a stored entry
+        if own and existing != own:
+            existing, why = own, own_why
             drop = {}
             if paper.arxiv_id and self.by_arxiv.get(paper.arxiv_id, own) != own:
                 drop.update(arxiv_id=None, arxiv_version=None)  # the link was doubted before
@@ -153,46 +204,91 @@ class PaperWriter:
                 drop.update(doi=None)
             if drop:
                 paper = paper.model_copy(update=drop)
-        doubt = None
-        if existing is not None and existing != paper.key and not refresh:
-            self.flush()  # the stored row is read back, and the queue must go first
+        doubt = kept_apart = None
+        if existing is not None and paper.key and tuple(sorted((existing, paper.key))) in (
+                self.splits):
+            kept_apart, existing = existing, None  # the user's last word (`mtlkb split`)
+        if existing is not None and existing not in (own, paper.key) and not refresh:
             doubt = self._disagreement(existing, paper, why or "")
         if existing is not None and doubt is None:
-            self.flush()  # the stored row is read back, and the queue must go first
-            result = self._merge(existing, paper, refresh)
-            result.why = why
-            alias = paper.key
-            if alias and alias != existing and alias not in self.keys and is_safe_key(alias):
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO paper_aliases (alias, paper_key, reason) "
-                    "VALUES (?, ?, ?)", [alias, existing, why])
-                self.aliases[alias] = existing
-                self.keys.add(alias)
+            result = self._merge_into(existing, paper, why, refresh)
         else:
-            if doubt is not None and why and not why.startswith("same title"):
-                # the shared id is the doubtful link: the new record does not keep it
-                paper = paper.model_copy(update=(
-                    {"arxiv_id": None, "arxiv_version": None} if why.startswith("same arXiv")
-                    else {"doi": None}))
+            # an id another paper holds is the doubtful link: the new record does not keep it
+            paper = self._without_taken_ids(paper)
             result = self._insert(paper, tnorm)
             if doubt is not None:
                 result.suspect, result.suspect_why = existing, doubt
-            if self.batch and len(self._papers) < BATCH_ROWS:
-                return result
+            result.kept_apart = kept_apart
+        if self.batch and len(self._papers) < BATCH_ROWS:
+            return result
         self.flush()
         return result
+
+    def _merge_into(self, key: str, paper: Paper, why: str | None, refresh: bool
+                    ) -> PutResult:
+        """Merge ``paper`` into the stored ``key``: the same record again (a re-import, an
+        arXiv refresh) updates the row; another record is kept as a version and its key
+        becomes an alias."""
+        # A merge writes to the stored row (and may tag it): the queue must go first when
+        # it holds that row or topics not written yet; else batching goes on.
+        if key in self._queued or self._new_topics or paper.topics:
+            self.flush()
+        if refresh and self._keeps_versions(key):
+            # an arXiv record of a paper known from elsewhere (a BibTeX entry of its
+            # published version): one more version, not the authority over the row
+            paper = paper.model_copy(update={"key": self._arxiv_version_key(key, paper)})
+            result = self._merge_version(key, paper, why)
+            result.action = "refreshed"
+        elif refresh or not paper.key or (paper.key == key and key not in self.versioned):
+            result = self._merge(key, paper, refresh)
+        else:
+            result = self._merge_version(key, paper, why)
+        result.why = why
+        alias = paper.key
+        if alias and alias != key and alias not in self.keys and is_safe_key(alias) and (
+                not refresh):
+            _versions.add_alias(self.conn, alias, key, why)
+            self.aliases[alias] = key
+            self.keys.add(alias)
+        return result
+
+    def _keeps_versions(self, key: str) -> bool:
+        """Whether paper ``key`` takes an arXiv record as a version rather than a refresh:
+        it has versions, or its row came from elsewhere (a BibTeX or JSON import)."""
+        if key in self.versioned:
+            return True
+        row = self._stored(key, ("source",))
+        return row is not None and row[0] not in (None, "", "arxiv")
+
+    def _arxiv_version_key(self, key: str, paper: Paper) -> str:
+        """The version an arXiv record of paper ``key`` is kept as: the one kept from arXiv
+        before, else ``arXiv:ID`` (not a citation key: never an alias)."""
+        for v in _versions.versions_of(self.conn, key):
+            if v.record.source == "arxiv" and v.record.arxiv_id == paper.arxiv_id:
+                return v.key
+        return f"arXiv:{paper.arxiv_id}"
+
+    def _stored(self, key: str, columns: tuple[str, ...]) -> tuple | None:
+        """``columns`` of paper ``key``, from the queue if it is not written yet."""
+        at = self._queued.get(key)
+        if at is not None:
+            row = self._papers[at]
+            return tuple(row[_COLUMN_AT[c]] for c in columns)
+        return self.conn.execute(
+            f"SELECT {', '.join(columns)} FROM papers WHERE key = ?", [key]).fetchone()
 
     def flush(self) -> None:
         """Write every queued row (a no-op when nothing is queued).
 
         The queues are emptied first, so rows of a failed flush are never written later.
         """
-        authors, topics, papers, links, tags = (
+        authors, topics, papers, links, tags, aliases = (
             self._new_authors, self._new_topics, self._papers, self._paper_authors,
-            self._paper_topics,
+            self._paper_topics, self._aliases,
         )
         self._new_authors, self._new_topics, self._papers = [], [], []
-        self._paper_authors, self._paper_topics = [], []
+        self._queued = {}
+        self._paper_authors, self._paper_topics, self._aliases = [], [], []
         conn = self.conn
         if authors:
             conn.executemany(
@@ -209,6 +305,40 @@ class PaperWriter:
             _insert_rows(conn, _PAPER_AUTHORS_INSERT, links)
         if tags:
             _insert_rows(conn, _PAPER_TOPICS_INSERT, tags)
+        if aliases:
+            conn.executemany(
+                "INSERT OR IGNORE INTO paper_aliases (alias, paper_key, reason) VALUES (?, ?, ?)",
+                aliases)
+
+    def add_new(self, paper: Paper) -> PutResult:
+        """Store ``paper`` as a paper of its own, whatever it shares with others (a split):
+        its key if free, without an arXiv id or DOI another paper holds."""
+        result = self._insert(self._without_taken_ids(paper), normalize_title(paper.title))
+        self.flush()
+        return result
+
+    def keep_identity(self, key: str, aliases: list[str], versions: list[PaperVersion]
+                      ) -> None:
+        """Give the new paper ``key`` the aliases (those still free) and versions it had in
+        another KB (a JSON export)."""
+        self.flush()  # the rows below refer to the paper's
+        for version in versions:
+            _versions.put_version(self.conn, key, version)
+            self.versioned.add(key)
+        for alias in aliases:
+            if alias != key and alias not in self.keys and is_safe_key(alias):
+                _versions.add_alias(self.conn, alias, key, "JSON export")
+                self.aliases[alias] = key
+                self.keys.add(alias)
+
+    def _without_taken_ids(self, paper: Paper) -> Paper:
+        """``paper`` without an arXiv id or DOI that another stored paper holds."""
+        drop: dict = {}
+        if paper.arxiv_id and paper.arxiv_id in self.by_arxiv:
+            drop.update(arxiv_id=None, arxiv_version=None)
+        if paper.doi and paper.doi in self.by_doi:
+            drop.update(doi=None)
+        return paper.model_copy(update=drop) if drop else paper
 
     # -- insert --------------------------------------------------------------------------
     def _insert(self, paper: Paper, tnorm: str) -> PutResult:
@@ -228,6 +358,7 @@ class PaperWriter:
         stamp = now_iso()
         topics = _clean_topics(paper.topics)
         # topics_text goes into the INSERT itself: a later UPDATE would re-index the whole row.
+        self._queued[key] = len(self._papers)
         self._papers.append((
             *self._values(paper, tnorm), key, paper.added_at or stamp, stamp,
             " ".join(sorted(topics)),
@@ -235,8 +366,19 @@ class PaperWriter:
         self._queue_authors(key, paper.authors)
         if topics:
             self._queue_topics(key, topics)
+        self._queue_aliases(key, paper.fields.get("ids"))
         self._index(key, paper.arxiv_id, paper.doi, tnorm, paper.year)
         return PutResult(key, "added", requested if reason else None, reason)
+
+    def _queue_aliases(self, key: str, ids: str | None) -> None:
+        """biblatex's ``ids`` (what ``mtlkb export`` writes for merged keys): each free key
+        becomes an alias of ``key``."""
+        for alias in (ids or "").split(","):
+            alias = alias.strip()
+            if alias and alias != key and alias not in self.keys and is_safe_key(alias):
+                self._aliases.append((alias, key, "ids field"))
+                self.aliases[alias] = key
+                self.keys.add(alias)
 
     @staticmethod
     def _values(paper: Paper, tnorm: str) -> tuple:
@@ -256,50 +398,87 @@ class PaperWriter:
     # -- identity evidence ---------------------------------------------------------------
     def _disagreement(self, key: str, paper: Paper, why: str) -> str | None:
         """Why ``paper`` is not certainly the stored ``key`` although it shares ``why``
-        (None: it is). A shared arXiv id or DOI is doubted only when the titles have
-        nothing in common (a wrong link in a ``pdf`` field); a shared title and year when
-        the title is generic, or type, venue, pages, chapter or the authors disagree."""
-        row = self.conn.execute(
-            "SELECT title, entry_type, venue, fields, authors_text FROM papers WHERE key = ?",
-            [key],
-        ).fetchone()
-        if row is None:
-            return None
-        title, etype, venue, fields_json, authors_text = row
-        if not why.startswith("same title"):
-            if _word_overlap(normalize_title(title), normalize_title(paper.title)) < 0.3:
-                return f"{why}, but the titles differ"
-            return None
-        tnorm = normalize_title(paper.title)
-        if tnorm in GENERIC_TITLES or len(tnorm) < 4:
-            return f"same title and year, but {paper.title!r} is a generic title"
-        if _strict_title(title) != _strict_title(paper.title):
-            return "same words of the title, but the titles differ"
-        same_venue = bool(venue and paper.venue) and (
-            _venue_words(venue) == _venue_words(paper.venue))
-        if _type_group(etype) and _type_group(paper.entry_type) and not same_venue and (
-            _type_group(etype) != _type_group(paper.entry_type)
-        ):  # (one venue under two types is one publication typed two ways)
-            return f"same title and year, but @{etype} and @{paper.entry_type}"
-        stored = json.loads(fields_json) if fields_json else {}
-        for name in ("chapter", "pages", "volume", "number"):
-            a, b = stored.get(name), paper.fields.get(name)
-            if a and b and _compact(a) != _compact(b):
-                return f"same title and year, but {name} {a} and {b}"
-        if venue and paper.venue and _venue_words(venue) != _venue_words(paper.venue):
-            va, vb = _venue_words(venue), _venue_words(paper.venue)
-            if ("workshop" in va) != ("workshop" in vb) or _word_overlap(va, vb) < 0.5:
-                return f"same title and year, but venues {venue!r} and {paper.venue!r}"
-        if authors_text and paper.authors:
-            a = {n.split()[-1].lower() for n in authors_text.split("; ") if n.split()}
-            b = {x.last.split()[-1].lower() for x in paper.authors if x.last.split()}
-            a.discard("others")
-            b.discard("others")
-            if a and b and len(a & b) < 0.5 * min(len(a), len(b)):
-                return "same title and year, but different authors"
-        return None
+        (:func:`kb.store.identity.disagreement`; None: it is)."""
+        stored = self._evidence(key)
+        return None if stored is None else disagreement(stored, paper, why)
 
     # -- merge ---------------------------------------------------------------------------
+    def read(self, key: str) -> Paper:
+        """The stored paper ``key`` (the queue is written first if it holds it)."""
+        if key in self._queued:
+            self.flush()
+        return _papers_from_rows(self.db, _rows(self.db, "SELECT * FROM papers WHERE key = ?",
+                                                [key]))[0]
+
+    def _merge_version(self, key: str, paper: Paper, why: str | None) -> PutResult:
+        """Keep ``paper`` (another record, or the paper's own once it has versions) as a
+        version of the stored ``key``.
+
+        The first merge also keeps the stored row's own record as a version. The row is then
+        :func:`kb.store.versions.rebuild` of the versions, filled from the old row; a record
+        already kept as it is changes nothing at all (a re-import rewrites no row).
+        """
+        assert paper.key is not None
+        kind = _versions.version_kind(paper)
+        version = PaperVersion(key=paper.key, kind=kind, record=paper, why=why)
+        if key in self.versioned and _versions.is_kept(self.conn, key, version):
+            return PutResult(key, "merged", version=kind, version_kept=True)
+        row = self.read(key)
+        kept = _versions.versions_of(self.conn, key)
+        if not kept:
+            own = PaperVersion(key=key, kind=_versions.version_kind(row), record=row,
+                               added_at=row.added_at)
+            _versions.put_version(self.conn, key, own)
+            kept = [own]
+            self.versioned.add(key)
+        result = PutResult(key, "merged", version=kind)
+        if paper.arxiv_id:
+            self.by_arxiv.setdefault(paper.arxiv_id, key)
+        if paper.doi:
+            self.by_doi.setdefault(paper.doi, key)
+        if not _versions.put_version(self.conn, key, version):
+            result.version_kept = True
+            return result
+        row_kind = _versions.cited_kind(kept, row)
+        result.cited = _versions.RANK[kind] > _versions.RANK[row_kind]
+        # The row is its versions combined (a record edited and imported again counts as it
+        # is now); what only the row has (an abstract an arXiv refresh brought) is kept.
+        if any(v.key == version.key for v in kept):
+            kept = [version if v.key == version.key else v for v in kept]
+        else:
+            kept = [*kept, version]
+        rebuilt = _versions.rebuild(kept, key, row.topics)
+        self.write_row(key, row, _versions.combine(
+            rebuilt, _versions.cited_kind(kept, row), row, "record"))
+        return result
+
+    def write_row(self, key: str, old: Paper, new: Paper) -> None:
+        """Store ``new`` as paper ``key``'s row (``old``: the stored one): only the columns
+        that differ are written, ``modified_at`` only when one does; topics are added."""
+        if new.arxiv_id and self.by_arxiv.get(new.arxiv_id, key) != key:
+            new = new.model_copy(update={"arxiv_id": old.arxiv_id,
+                                         "arxiv_version": old.arxiv_version})
+        before, after = self._row(old), self._row(new)
+        updates = {c: v for c, v in after.items() if before.get(c) != v and c != "key"}
+        authors_changed = "authors_text" in updates
+        if updates:
+            updates["modified_at"] = now_iso()
+            sets = ", ".join(f"{c} = ?" for c in updates)
+            self.conn.execute(
+                f"UPDATE papers SET {sets} WHERE key = ?", [*updates.values(), key])
+        if authors_changed:
+            self._set_authors(key, new.authors)
+        self._add_topics(key, [t for t in new.topics if t not in old.topics])
+        if old.doi and old.doi != new.doi and self.by_doi.get(old.doi) == key:
+            del self.by_doi[old.doi]
+        if old.arxiv_id and old.arxiv_id != new.arxiv_id and self.by_arxiv.get(
+                old.arxiv_id) == key:
+            del self.by_arxiv[old.arxiv_id]
+        old_title = (normalize_title(old.title), old.year)
+        if old_title != (after["title_norm"], new.year) and self.by_title.get(old_title) == key:
+            del self.by_title[old_title]
+        self._index(key, new.arxiv_id, new.doi, after["title_norm"], new.year)
+
     def _merge(self, key: str, paper: Paper, refresh: bool) -> PutResult:
         cur = self.conn.execute("SELECT * FROM papers WHERE key = ?", [key])
         names = [d[0] for d in cur.description]
@@ -385,60 +564,8 @@ class PaperWriter:
             add_topics(self.db, key, topics, known=self.known_topics)
 
 
-# Titles that name a part of a volume, not a paper: never an identity on their own.
-GENERIC_TITLES = frozenset({
-    "preface", "foreword", "editorial", "introduction", "front matter", "frontmatter",
-    "back matter", "contents", "table of contents", "index", "author index", "subject index",
-    "erratum", "errata", "corrigendum", "addendum", "correction", "keynote", "invited talk",
-    "panel", "panel discussion", "tutorial", "abstracts", "proceedings", "program committee",
-    "organization", "committees", "reviewers", "acknowledgments", "acknowledgements",
-    "title page", "copyright", "welcome", "message from the chairs", "conclusion",
-    "conclusions", "summary", "overview", "discussion", "appendix", "references", "news",
-    "book review", "review", "obituary", "in memoriam", "guest editorial", "letter",
-    "editor s note", "editors note", "untitled",
-})
-_TYPE_GROUPS = {
-    "article": "article", "inproceedings": "proceedings-paper", "conference": "proceedings-paper",
-    "book": "book", "mvbook": "book", "proceedings": "volume", "mvproceedings": "volume",
-    "collection": "volume", "inbook": "part", "incollection": "part", "bookinbook": "part",
-    "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
-    "techreport": "report", "report": "report", "manual": "manual", "patent": "patent",
-}
-_VENUE_STOP = frozenset({
-    "proc", "proceedings", "of", "the", "on", "in", "and", "for", "conference", "international",
-    "annual", "intl", "int", "conf", "symposium", "symp", "ieee", "acm", "th", "st", "nd", "rd",
-})
-_STRICT_DROP = re.compile(r"[\s.,:;!?'\"`{}()\[\]\-–—‐]+")
-
-
-def _type_group(entry_type: str | None) -> str | None:
-    """The kind of publication, or None for types that fit any (misc, unpublished...)."""
-    return _TYPE_GROUPS.get((entry_type or "").lower())
-
-
-def _compact(value: str) -> str:
-    return re.sub(r"[\s\-–—]+", "-", value.strip().lower())
-
-
-def _strict_title(title: str) -> str:
-    """The title without spaces and common punctuation, other symbols kept (BC vs BC+)."""
-    return _STRICT_DROP.sub("", title.lower())
-
-
-def _venue_words(venue: str) -> frozenset[str]:
-    return frozenset(w for w in normalize_title(venue).split()
-                     if w not in _VENUE_STOP and not w.isdigit())
-
-
-def _word_overlap(a, b) -> float:
-    a = set(a.split()) if isinstance(a, str) else set(a)
-    b = set(b.split()) if isinstance(b, str) else set(b)
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
 _FTS_INDEXES = [i for i, c in enumerate(INSERT_COLUMNS) if c in FTS_COLUMNS]
+_COLUMN_AT = {c: i for i, c in enumerate(INSERT_COLUMNS)}
 _PAPERS_INSERT = f"INSERT INTO papers ({', '.join(INSERT_COLUMNS)}) VALUES"
 _PAPER_AUTHORS_INSERT = "INSERT INTO paper_authors (paper_key, position, author_id) VALUES"
 _PAPER_TOPICS_INSERT = "INSERT OR IGNORE INTO paper_topics (paper_key, topic) VALUES"
