@@ -444,3 +444,20 @@ def test_with_identity_keeps_an_entry_s_own_ids_and_eprint() -> None:
     assert "ids = {old1,old2,new}" in out
     assert "eprint = {1706.05098}" in out and "1705.07115" not in out  # its own, kept
     assert with_identity(entry, Paper(title="T"), [], False) == entry
+
+
+def test_a_merged_away_key_keeps_its_note_and_is_no_orphan(home: Path) -> None:
+    _import(home, VERSIONS)
+    assert run_cli(home, "split", PUBLISHED, cwd=home).returncode == 0
+    for key in (PREPRINT, PUBLISHED):
+        assert run_cli(home, "note", key, cwd=home).returncode == 0
+    assert run_cli(home, "merge", PREPRINT, PUBLISHED, cwd=home).returncode == 0
+    assert (home / "notes" / f"{PUBLISHED}.md").exists()  # merge leaves the user's note
+    r = run_cli(home, "notes", cwd=home)
+    assert r.returncode == 0, r.stderr
+    assert "no paper with this key" not in r.stderr
+    # a note named by no paper nor alias is still reported
+    (home / "notes" / "nobody2020x.md").write_text((home / "notes" / f"{PUBLISHED}.md")
+                                                    .read_text())
+    r = run_cli(home, "notes", cwd=home)
+    assert "nobody2020x.md: no paper with this key" in r.stderr

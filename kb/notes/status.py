@@ -14,6 +14,7 @@ from kb.notes.create import note_path
 from kb.notes.index import note_files, read_note, template_in_effect
 from kb.store import notes as store
 from kb.store.lookup import all_keys, key_of_arxiv, resolve_key, title_of
+from kb.store.versions import all_aliases
 
 
 def _resolve(kb: KB, ref: FutureRef) -> str | None:
@@ -107,9 +108,11 @@ def future_missing(kb: KB) -> list[dict]:
 
 
 def orphan_notes(kb: KB) -> list[str]:
-    """Note files whose name is no paper's key (``notes/NAME.md`` paths)."""
+    """Note files whose name is no paper's key nor a key merged into one (an alias keeps
+    its note: ``mtlkb merge`` leaves it alone) (``notes/NAME.md`` paths)."""
     files = note_files(kb)
     if not files:
         return []
-    keys = all_keys(kb.conn)
+    keys = set(all_keys(kb.conn))
+    keys.update(a for merged in all_aliases(kb.conn).values() for a in merged)
     return sorted(st.path for k, st in files.items() if k not in keys)
