@@ -15,6 +15,7 @@ or ``{"papers": [...], "social": {...}}`` when the store has a social module
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.config import KB, KBError
@@ -22,7 +23,7 @@ from kb.core.social import export_social
 from kb.files import write_atomic
 from kb.latex import escape
 from kb.models import Author, Paper
-from kb.store.papers import list_papers
+from kb.store.papers import iter_papers, list_papers
 
 FORMATS = ("bibtex", "json")
 _VERBATIM = frozenset({"pdf", "file", "isbn", "issn"})
@@ -148,17 +149,40 @@ def paper_json(paper: Paper) -> dict:
     return d
 
 
-def to_json(kb: KB, papers: list[Paper]) -> str:
-    data = {"papers": [paper_json(p) for p in papers], "social": export_social(kb)}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+def to_json(kb: KB, papers: Iterable[Paper]) -> str:
+    return "".join(json_chunks(kb, papers))
+
+
+def _indented(obj: object, level: int) -> str:
+    """``obj`` as ``json.dumps(..., indent=2)`` writes it ``level`` indents deep."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * level)
+
+
+def json_chunks(kb: KB, papers: Iterable[Paper]) -> Iterator[str]:
+    """The JSON export, a paper at a time: the same text as ``json.dumps`` of the whole
+    ``{"papers": [...], "social": {...}}`` with ``indent=2``, never all of it in memory."""
+    yield '{\n  "papers": ['
+    sep = "\n    "
+    for paper in papers:
+        yield sep + _indented(paper_json(paper), 2)
+        sep = ",\n    "
+    yield ("\n  ]" if sep != "\n    " else "]") + ',\n  "social": '
+    yield _indented(export_social(kb), 1) + "\n}\n"
 
 
 # -- the command's core ------------------------------------------------------------------
-def export_text(kb: KB, fmt: str) -> str:
+def export_chunks(kb: KB, fmt: str) -> Iterator[str]:
+    """The export as pieces of text (JSON streams a paper at a time)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
-    papers = list_papers(kb.db, sort="key")
-    return to_bibtex(papers) if fmt == "bibtex" else to_json(kb, papers)
+    if fmt == "json":
+        return json_chunks(kb, iter_papers(kb.db, sort="key"))
+    return iter([to_bibtex(list_papers(kb.db, sort="key"))])
+
+
+def export_text(kb: KB, fmt: str) -> str:
+    return "".join(export_chunks(kb, fmt))
 
 
 def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = False
@@ -167,8 +191,7 @@ def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = Fals
     existing ``output`` is replaced only with ``replace``."""
     if output is not None and not replace and Path(output).exists():
         raise KBError(f"{output} exists (pass --force to replace it)")
-    text = export_text(kb, fmt)
     if output is None:
-        return text
-    write_atomic(output, text)
+        return export_text(kb, fmt)
+    write_atomic(output, export_chunks(kb, fmt))
     return None
