@@ -1,0 +1,428 @@
+"""FTS5's exact bm25 top k of a broad query without scoring every match (impact lists).
+
+FTS5 scores every paper a query matches (~1 µs each), so a word in most of 100,000 papers
+costs tens of milliseconds. Here a broad phrase (more than :data:`SMALL` matches) gets an
+*impact list*: its :data:`LIST_LEN` best papers with each one's weighted term frequency
+``F`` and length ``D``, and a *bound*: the best per-paper term score of any paper not in
+the list. A query is then answered from the lists and the narrow phrases' whole match sets:
+every candidate is scored exactly as FTS5's ``bm25()`` does (same formula, same order of
+floating-point operations: the build checks this bit for bit), and the answer stands only
+when the k-th best score beats the bound of every paper not scored. Otherwise, and for
+shapes not handled here (NEAR), ``None`` sends the caller to FTS5's own full ranking, so
+the top k is always FTS5's.
+
+Staying exact while other tools write: the index triggers (plain SQL, :mod:`kb.store.fts`)
+note every written rowid in ``papers_fts_changed``. A noted paper's list entries are not
+trusted: it is scored afresh from the index, and the phrases' document counts are counted
+again. The bound stays valid for the papers not noted: their ``F`` and ``D`` did not
+change, and a change of the average length by a factor ``r`` moves a term score by at
+most ``r``. :func:`settle` (run by mtlkb's writes) drops the lists when over
+:data:`QUEUE_MAX` papers are noted; they are rebuilt, one phrase at a time, by the next
+search that needs them on a writable store.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sqlite3
+from dataclasses import dataclass
+
+from kb.store.fts import WEIGHTS
+
+K1, B = 1.2, 0.75  # FTS5's bm25 constants (fts5_aux.c)
+LIST_LEN = 1000  # papers kept per list (~10 bytes each)
+SMALL = 3000  # a phrase with at most this many matches is read whole, never listed
+QUEUE_MAX = 64  # noted papers beyond which the lists are dropped
+RESOLVE_MAX = 40  # papers scored one by one (a seek each) before giving up on a query
+_OPEN, _CLOSE = "\x01\x02\x03", "\x03\x02\x01"  # highlight() marks (never in real text)
+_HIGHLIGHT = ", ".join(f"highlight(papers_fts, {c}, '{_OPEN}', '{_CLOSE}')"
+                       for c in range(len(WEIGHTS)))
+_BM25 = "bm25(papers_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+assert all(w == int(w) for w in WEIGHTS)  # F is then an integer, recovered exactly
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS papers_fts_changed(rid INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS papers_fts_lists(id INTEGER PRIMARY KEY, phrase TEXT UNIQUE "
+    "NOT NULL, df INTEGER NOT NULL, bound REAL NOT NULL, avgdl REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS papers_fts_top(list INTEGER NOT NULL, rid INTEGER NOT NULL, "
+    "tf INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY(list, rid)) WITHOUT ROWID",
+)
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    for sql in TABLES:
+        conn.execute(sql)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Drop every list and the noted rowids (the index was rebuilt, or too much changed)."""
+    conn.execute("DELETE FROM papers_fts_top")
+    conn.execute("DELETE FROM papers_fts_lists")
+    conn.execute("DELETE FROM papers_fts_changed")
+
+
+def unsettled(conn: sqlite3.Connection) -> bool:
+    """Whether :func:`settle` has work: noted rowids with no lists, or too many (one query)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM papers_fts_lists), "
+        "(SELECT count(*) FROM (SELECT 1 FROM papers_fts_changed LIMIT ?))", [QUEUE_MAX + 1]
+    ).fetchone()
+    return bool(row[1]) and (not row[0] or row[1] > QUEUE_MAX)
+
+
+def settle(conn: sqlite3.Connection) -> None:
+    """After writes: forget noted rowids when there are no lists; drop the lists when more
+    than :data:`QUEUE_MAX` papers changed since (rebuilding them beats rescoring those)."""
+    if unsettled(conn):
+        clear(conn)
+
+
+# -- FTS5's numbers --------------------------------------------------------------------
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's varints (as FTS5 stores its averages and document sizes)."""
+    out, i, n = [], 0, len(blob)
+    while i < n:
+        v = 0
+        for j in range(9):
+            byte = blob[i]
+            i += 1
+            if j == 8:
+                v = (v << 8) | byte
+                break
+            v = (v << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(v)
+    return out
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(rows, tokens in all columns) of the index: FTS5's averages record."""
+    row = conn.execute("SELECT block FROM papers_fts_data WHERE id = 1").fetchone()
+    if row is None or not row[0]:
+        return 0, 0
+    values = _varints(row[0])
+    return values[0], sum(values[1:])
+
+
+def lengths(conn: sqlite3.Connection, rids: list[int]) -> dict[int, int]:
+    """Each paper's length in tokens (all columns), as bm25 reads it."""
+    out: dict[int, int] = {}
+    for i in range(0, len(rids), 900):
+        chunk = rids[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        for rid, sz in conn.execute(
+                f"SELECT id, sz FROM papers_fts_docsize WHERE id IN ({marks})", chunk):
+            out[rid] = sum(_varints(sz))
+    return out
+
+
+def idf(rows: int, df: int) -> float:
+    value = math.log((rows - df + 0.5) / (df + 0.5))
+    return value if value > 0.0 else 1e-6
+
+
+def term(idf_: float, tf: float, dl: float, avgdl: float) -> float:
+    """One phrase's share of a paper's score, in fts5Bm25Function's order of operations."""
+    return idf_ * ((tf * (K1 + 1.0)) / (tf + K1 * (1 - B + B * dl / avgdl)))
+
+
+def count(conn: sqlite3.Connection, phrase: str) -> int:
+    return conn.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?",
+                        [phrase]).fetchone()[0]
+
+
+# -- lists -------------------------------------------------------------------------------
+@dataclass
+class PhraseList:
+    df: int
+    bound: float  # best bm25 term factor tf*(k1+1)/(tf+K) outside the list, at ``avgdl``
+    avgdl: float
+    entries: list[tuple[int, int, int]]  # (rowid, F, D)
+
+
+def get_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
+    row = conn.execute("SELECT id, df, bound, avgdl FROM papers_fts_lists WHERE phrase = ?",
+                       [phrase.lower()]).fetchone()
+    if row is None:
+        return None
+    entries = conn.execute("SELECT rid, tf, len FROM papers_fts_top WHERE list = ?",
+                           [row[0]]).fetchall()
+    return PhraseList(row[1], row[2], row[3], entries)
+
+
+def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
+    """Make (and store) the list of ``phrase`` from FTS5's own ranking of it alone; ``None``
+    when the list cannot be trusted bit for bit, or the store cannot be written now."""
+    rows, tokens = totals(conn)
+    df = count(conn, phrase)
+    if not rows or df <= SMALL:
+        return None
+    best = conn.execute(
+        f"SELECT rowid, {_BM25} AS s FROM papers_fts WHERE papers_fts MATCH ? "
+        "ORDER BY s, rowid LIMIT ?", [phrase, LIST_LEN + 1]).fetchall()
+    dl = lengths(conn, [r[0] for r in best])
+    avgdl, w = tokens / rows, idf(rows, df)
+    entries = []
+    for rid, s in best:
+        g, d = -s, dl[rid]
+        k = K1 * (1 - B + B * d / avgdl)
+        tf = round(g * k / (w * (K1 + 1.0) - g))
+        if term(w, tf, d, avgdl) != g:  # not FTS5's number: never answer from this list
+            return None
+        entries.append((rid, tf, d))
+    bound = 0.0
+    if len(entries) > LIST_LEN:
+        _, tf, d = entries.pop()
+        bound = term(1.0, tf, d, avgdl)
+    try:
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DELETE FROM papers_fts_top WHERE list = (SELECT id FROM "
+                     "papers_fts_lists WHERE phrase = ?)", [phrase.lower()])
+        cur = conn.execute(
+            "INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, avgdl) VALUES (?,?,?,?)",
+            [phrase.lower(), df, bound, avgdl])
+        conn.executemany("INSERT INTO papers_fts_top(list, rid, tf, len) VALUES (?,?,?,?)",
+                         [(cur.lastrowid, *e) for e in entries])
+        if own:
+            conn.execute("COMMIT")
+    except sqlite3.OperationalError:  # read-only, locked: answer from FTS5 this time
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return None
+    return PhraseList(df, bound, avgdl, entries)
+
+
+def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
+    """Make the lists of the words and 1-3 letter prefixes that look broad in a sample of
+    the papers' text (each list is otherwise made by the first search that needs it).
+    Returns how many lists were made."""
+    import re
+
+    from kb.store.fts import fold
+
+    rows, _ = totals(conn)
+    if not rows:
+        return 0
+    seen: dict[str, int] = {}
+    texts = conn.execute(
+        "SELECT title, abstract, authors_text FROM papers WHERE rowid IN "
+        "(SELECT rowid FROM papers ORDER BY random() LIMIT ?)", [sample]).fetchall()
+    for text in texts:
+        words = set(re.findall(r"\w+", fold(" ".join(t or "" for t in text)).lower()))
+        for phrase in {f'"{w}"' for w in words} | {f'"{w[:n]}"*' for w in words
+                                                  for n in (1, 2, 3) if len(w) > n}:
+            seen[phrase] = seen.get(phrase, 0) + 1
+    # broad if the sample says so with room to spare (the exact count decides in build_list)
+    wanted = [p for p, k in seen.items() if k * rows / len(texts) > SMALL * 0.8]
+    have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
+    return sum(build_list(conn, p) is not None for p in wanted if p not in have)
+
+
+# -- the query ---------------------------------------------------------------------------
+@dataclass
+class Shape:
+    """A query as OR of AND-groups of units, each unit a phrase or an OR of phrases, less
+    the papers matching any excluded phrase. Phrases are FTS5 phrase strings, in the order
+    FTS5 numbers them (the order of the rendered query)."""
+
+    groups: list[list[list[str]]]
+    excluded: list[str]
+
+    def phrases(self) -> list[str]:
+        return [p for g in self.groups for u in g for p in u] + self.excluded
+
+
+def _and(values):
+    out = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            out = None
+    return out
+
+
+def _or(values):
+    out = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            out = None
+    return out
+
+
+def _matches(shape: Shape, has) -> bool | None:
+    """Whether a paper matches (None: not known), ``has(i)`` saying it of phrase ``i``."""
+    i = 0
+    groups = []
+    for g in shape.groups:
+        units = []
+        for u in g:
+            units.append(_or(has(i + j) for j in range(len(u))))
+            i += len(u)
+        groups.append(_and(units))
+    out = _or(groups)
+    excluded = _or(has(i + j) for j in range(len(shape.excluded)))
+    if out is False or excluded is True:
+        return False
+    if excluded is False:
+        return out
+    return None
+
+
+def _may_overlap(phrase: str) -> bool:
+    """Whether two instances of ``phrase`` could overlap (highlight() would merge them)."""
+    words = phrase.strip('"*').split()
+    if phrase.endswith("*") and len(words) > 1:
+        return True
+    for a in range(len(words)):
+        for b in range(a + 1, len(words)):
+            x, y = words[a].lower(), words[b].lower()
+            if x[:1] == y[:1] and (min(len(x), len(y)) <= 3 or x[:2] == y[:2]):
+                return True
+    return False
+
+
+def _resolve(conn: sqlite3.Connection, phrase: str, rids: list[int]) -> dict[int, int]:
+    """``F`` of ``phrase`` in each paper of ``rids`` that holds it, counted from FTS5."""
+    out: dict[int, int] = {}
+    marks = ",".join("?" * len(rids))
+    for row in conn.execute(
+            f"SELECT rowid, {_HIGHLIGHT} FROM papers_fts WHERE papers_fts MATCH ? "
+            f"AND rowid IN ({marks})", [phrase, *rids]):
+        out[row[0]] = sum(int(w) * (text or "").count(_OPEN)
+                          for w, text in zip(WEIGHTS, row[1:], strict=True))
+    return out
+
+
+@dataclass
+class _Cand:
+    rid: int
+    known: dict[int, float]  # phrase index -> exact share (0.0: does not hold it)
+    ub: float = 0.0
+
+
+def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
+        ) -> list[tuple[float, int]] | None:
+    """FTS5's bm25 top ``limit`` of ``shape`` as (score, rowid), best (lowest) first; or
+    ``None`` when FTS5 must rank this query itself."""
+    phrases = shape.phrases()
+    npos = len(phrases) - len(shape.excluded)
+    rows, tokens = totals(conn)
+    if not rows or not phrases:
+        return None
+    avgdl = tokens / rows
+    changed = {r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")}
+    small: dict[str, dict[int, float]] = {}
+    lists: dict[str, PhraseList] = {}
+    for phrase in dict.fromkeys(phrases):
+        found = get_list(conn, phrase)
+        if found is None:
+            got = conn.execute(
+                f"SELECT rowid, {_BM25} FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                [phrase, SMALL + 1]).fetchall()
+            if len(got) <= SMALL:
+                small[phrase] = {rid: -s for rid, s in got}  # -(0.0 + share): exact
+                continue
+            if phrase in shape.excluded or not build:
+                return None
+            found = build_list(conn, phrase)
+            if found is None:
+                return None
+        if phrase in shape.excluded:  # a broad exclusion: FTS5 does that better
+            return None
+        lists[phrase] = found
+    kinds = [("list" if p in lists else "small") for p in phrases]
+    if not lists:
+        return _from_small(shape, phrases, small, limit)
+    # Papers in none of the small sets, not noted as changed, not in the lists:
+    rest = _matches(shape, lambda i: None if kinds[i] == "list" else False)
+    if rest is False:
+        return None  # confined to the narrow phrases' papers: FTS5's own AND is quicker
+    weights = {p: idf(rows, lst.df if not changed else count(conn, p))
+               for p, lst in lists.items()}
+    for p in small:
+        weights[p] = idf(rows, len(small[p]))
+    cap = {p: weights[p] * lst.bound * max(1.0, avgdl / lst.avgdl) * (1 + 1e-9)
+           for p, lst in lists.items()}
+    cands: dict[int, _Cand] = {}
+    for i, p in enumerate(phrases[:npos]):
+        if kinds[i] == "list":
+            for rid, tf, dl in lists[p].entries:
+                if rid not in changed:
+                    cands.setdefault(rid, _Cand(rid, {})).known[i] = term(
+                        weights[p], tf, dl, avgdl)
+        else:
+            for rid in small[p]:
+                cands.setdefault(rid, _Cand(rid, {}))
+    for rid in changed:
+        cands.setdefault(rid, _Cand(rid, {}))
+    live = []
+    for c in cands.values():
+        for i, p in enumerate(phrases):
+            if kinds[i] == "small":
+                c.known[i] = small[p].get(c.rid, 0.0) if i < npos else (
+                    1.0 if c.rid in small[p] else 0.0)
+        if _matches(shape, lambda i, c=c: None if i not in c.known else c.known[i] > 0) \
+                is False:
+            continue
+        unknown = [i for i in range(npos) if i not in c.known]
+        if c.rid in changed and unknown:
+            c.ub = math.inf
+        else:
+            c.ub = sum(c.known.get(i, 0.0) for i in range(npos)) + sum(
+                cap[phrases[i]] for i in unknown)
+        live.append(c)
+    live.sort(key=lambda c: -c.ub)
+    best: list[tuple[float, int]] = []  # heap of (-score... ) as (score, -rid) min-heap
+    resolved = 0
+    dls: dict[int, int] = {}
+    for c in live:
+        if len(best) >= limit and c.ub < best[0][0]:
+            break
+        unknown = [i for i in range(npos) if i not in c.known]
+        if unknown:
+            resolved += 1
+            if resolved > RESOLVE_MAX or any(_may_overlap(phrases[i]) for i in unknown):
+                return None
+            if c.rid not in dls:
+                dls.update(lengths(conn, [c.rid]))
+            if c.rid not in dls:
+                continue  # deleted
+            for i in unknown:
+                tf = _resolve(conn, phrases[i], [c.rid]).get(c.rid, 0)
+                c.known[i] = term(weights[phrases[i]], tf, dls[c.rid], avgdl) if tf else 0.0
+            if not _matches(shape, lambda i, c=c: c.known[i] > 0):
+                continue
+        score = 0.0
+        for i in range(npos):
+            score += c.known[i]
+        item = (score, -c.rid)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+    rest_ub = sum(cap[phrases[i]] for i in range(npos) if kinds[i] == "list")
+    if len(best) < limit or rest_ub >= best[0][0]:
+        return None  # papers never scored might still belong in the top k
+    return sorted((-s, -r) for s, r in best)
+
+
+def _from_small(shape: Shape, phrases: list[str], small: dict[str, dict[int, float]],
+                limit: int) -> list[tuple[float, int]]:
+    """Every phrase is narrow: each matching paper's share of each phrase is known."""
+    npos = len(phrases) - len(shape.excluded)
+    rids = set().union(*(small[p] for p in phrases[:npos]))
+    scored = []
+    for rid in rids:
+        if _matches(shape, lambda i, rid=rid: rid in small[phrases[i]]):
+            score = 0.0
+            for p in phrases[:npos]:
+                score += small[p].get(rid, 0.0)
+            scored.append((-score, rid))
+    return heapq.nsmallest(limit, scored)

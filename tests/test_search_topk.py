@@ -1,0 +1,185 @@
+"""Impact lists (kb.store.topk): the top k read from them is FTS5's own bm25 top k, also
+after other tools wrote the store, and the lists are used (not only the fallback)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from kb.config import KB
+from kb.store import search as search_mod
+from kb.store import topk
+from kb.store.search import fts_query, search_results
+
+STAMP = "2026-01-01T00:00:00+00:00"
+WORDS = ("the of and learning task tasks multi model network loss gradient shared "
+         "ranking pareto weighting transfer sparse experts routing depth vision").split()
+HYPHEN = ["multi-task", "multitask", "multi task", "self-supervised", "selfsupervised"]
+
+
+def _text(rng: random.Random, k: int) -> str:
+    words = rng.choices(WORDS, weights=[1 / (r + 1) for r in range(len(WORDS))], k=k)
+    for _ in range(k // 8):
+        words.insert(rng.randrange(len(words) + 1), rng.choice(HYPHEN))
+    return " ".join(words)
+
+
+def _rows(n: int, seed: int, start: int = 0) -> list[tuple]:
+    rng = random.Random(seed)
+    return [(f"p{i}", _text(rng, rng.randint(3, 9)), _text(rng, rng.randint(10, 60)),
+             rng.choice(["Anders Søgaard", "Ann Lee", "Bo Chen; Ann Lee"]), STAMP, STAMP)
+            for i in range(start, start + n)]
+
+
+INSERT = ("INSERT INTO papers (key, title, abstract, authors_text, added_at, modified_at) "
+          "VALUES (?,?,?,?,?,?)")
+QUERIES = ["the", "learning", "task", "t*", "mu*", "l*", "multi-task", "multitask",
+           "learning OR ranking", "learning OR sparse", "the -pareto", "task NOT vision",
+           "NOT experts model", "learning task", "sogaard", "Anders Søgaard", "pareto",
+           '"multi task"', "shared OR routing OR depth", "multi-task ranking"]
+
+
+@pytest.fixture
+def small_lists(monkeypatch):
+    """Lists at test scale: a phrase in over 12 papers is broad; lists of 10."""
+    monkeypatch.setattr(topk, "SMALL", 12)
+    monkeypatch.setattr(topk, "LIST_LEN", 10)
+
+
+@pytest.fixture
+def kb(tmp_kb: KB, small_lists) -> KB:
+    with tmp_kb.write() as db:
+        db.conn.executemany(INSERT, _rows(400, seed=1))
+    return tmp_kb
+
+
+def _reference(conn: sqlite3.Connection, text: str, k: int) -> list[tuple[float, str]]:
+    query = fts_query(text, conn)
+    return sorted(
+        (round(r[1], 9), r[0]) for r in conn.execute(
+            "SELECT p.key, papers_fts.rank FROM papers_fts JOIN papers p ON p.rowid = "
+            "papers_fts.rowid WHERE papers_fts MATCH ? ORDER BY papers_fts.rank LIMIT ?",
+            [query, k]))
+
+
+def _ours(conn: sqlite3.Connection, text: str, k: int, build: bool = True):
+    return sorted((round(h.score, 9), h.key)
+                  for h in search_results(conn, text, limit=k, build=build).hits)
+
+
+@pytest.fixture
+def answered(monkeypatch) -> list[str]:
+    """The queries the lists answered (topk.top gave a ranking)."""
+    seen: list[str] = []
+    real = topk.top
+
+    def spy(conn, shape, limit, build=False):
+        got = real(conn, shape, limit, build)
+        if got is not None:
+            seen.append(shape.phrases()[0])
+        return got
+
+    monkeypatch.setattr(search_mod.topk, "top", spy)
+    return seen
+
+
+def _all_exact(conn: sqlite3.Connection, k: int = 5) -> None:
+    for text in QUERIES:
+        assert _ours(conn, text, k) == _reference(conn, text, k), text
+
+
+def test_top_k_from_lists_equals_fts5(kb: KB, answered: list[str]) -> None:
+    _all_exact(kb.conn)
+    lists = kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
+    assert lists >= 8  # the broad phrases got lists ...
+    assert len(answered) >= 9, answered  # ... and most queries were answered from them
+    answered.clear()
+    _all_exact(kb.conn, k=3)  # again, with every list already made
+    assert len(answered) >= 9, answered
+
+
+def test_without_build_a_store_without_lists_is_ranked_by_fts5(kb: KB,
+                                                              answered: list[str]) -> None:
+    for text in QUERIES:
+        assert _ours(kb.conn, text, 5, build=False) == _reference(kb.conn, text, 5), text
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0] == 0
+    assert '"the"' not in answered and '"t"*' not in answered  # broad: FTS5 ranked them
+
+
+def test_other_tools_writes_keep_the_top_k_exact(kb: KB, answered: list[str]) -> None:
+    _all_exact(kb.conn)  # lists made
+    made = kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
+    # Another tool: new papers that outrank the listed ones, an edit, a delete, an upsert.
+    other = sqlite3.connect(kb.db_path)
+    best = " ".join(["learning"] * 30 + ["task"] * 20 + ["the"] * 30)
+    other.execute(INSERT, ("new1", "learning task the multitask", best, "Ann Lee", STAMP, STAMP))
+    other.execute("UPDATE papers SET title = 'multi-task learning learning learning' "
+                  "WHERE key = 'p7'")
+    top_the = kb.conn.execute("SELECT p.key FROM papers_fts JOIN papers p ON p.rowid = "
+                              "papers_fts.rowid WHERE papers_fts MATCH 'the' "
+                              "ORDER BY rank LIMIT 1").fetchone()[0]
+    other.execute("DELETE FROM papers WHERE key = ?", [top_the])
+    other.execute("INSERT INTO papers (key, title, added_at, modified_at) VALUES "
+                  "('p9', 'sparse routing', ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                  "abstract = 'the the the learning'", [STAMP, STAMP])
+    other.commit()
+    other.close()
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] == 4
+    answered.clear()
+    _all_exact(kb.conn)
+    assert len(answered) >= 10  # still answered from the lists, the changed papers rescored
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0] >= made
+
+
+def test_many_changes_drop_the_lists_and_nothing_pending_without_lists(kb: KB) -> None:
+    _all_exact(kb.conn)
+    with kb.write() as db:  # mtlkb's own write: settles after it
+        db.conn.executemany(INSERT, _rows(topk.QUEUE_MAX + 1, seed=2, start=1000))
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0] == 0
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_top").fetchone()[0] == 0
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] == 0
+    _all_exact(kb.conn)  # lists made again, from the new state
+    with kb.write() as db:
+        db.conn.executemany(INSERT, _rows(3, seed=3, start=2000))
+    assert kb.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] == 3
+    _all_exact(kb.conn)
+
+
+def test_prepare_and_list_contents(kb: KB) -> None:
+    made = topk.prepare(kb.conn, sample=400)
+    assert made >= 5
+    phrases = {r[0] for r in kb.conn.execute("SELECT phrase FROM papers_fts_lists")}
+    assert '"the"' in phrases and '"t"*' in phrases
+    got = topk.get_list(kb.conn, '"The"')  # keys are case-insensitive, as FTS5 is
+    assert got is not None and len(got.entries) == topk.LIST_LEN
+    assert got.df == kb.conn.execute(
+        "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'the'").fetchone()[0]
+    rows, tokens = topk.totals(kb.conn)
+    shares = sorted((topk.term(1.0, tf, dl, tokens / rows) for _, tf, dl in got.entries),
+                    reverse=True)
+    assert shares[-1] >= got.bound > 0  # every listed paper scores at least the bound
+    assert topk.prepare(kb.conn, sample=400) == 0  # nothing left to make
+    _all_exact(kb.conn)
+
+
+def test_read_only_store_searches_without_writing(kb: KB, tmp_path, monkeypatch) -> None:
+    _all_exact(kb.conn)  # lists made while writable
+    kb.close()
+    monkeypatch.setenv("MTLKB_READ_ONLY", "1")
+    ro = KB(kb.root)
+    assert ro.read_only
+    for text in QUERIES + ["vision depth"]:
+        got = sorted((round(h.score, 9), h.key) for h in search_results(
+            ro.conn, text, limit=5, build=not ro.read_only).hits)
+        assert got == _reference(ro.conn, text, 5), text
+    ro.close()
+
+
+def test_varints_and_totals_match_fts5(kb: KB) -> None:
+    rows, tokens = topk.totals(kb.conn)
+    assert rows == kb.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+    lengths = topk.lengths(kb.conn, [1, 2, 3])
+    assert set(lengths) == {1, 2, 3} and sum(lengths.values()) > 0
+    assert topk._varints(bytes([0x81, 0x00, 0x05])) == [128, 5]
