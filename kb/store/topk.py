@@ -176,23 +176,31 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     if len(entries) > LIST_LEN:
         _, tf, d = entries.pop()
         bound = term(1.0, tf, d, avgdl)
+    own = not conn.in_transaction
+    wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
-        own = not conn.in_transaction
-        if own:
+        if own:  # a search does not wait behind another process's long write
+            conn.execute("PRAGMA busy_timeout = 50")
             conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM papers_fts_top WHERE list = (SELECT id FROM "
-                     "papers_fts_lists WHERE phrase = ?)", [phrase.lower()])
-        cur = conn.execute(
-            "INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, avgdl) VALUES (?,?,?,?)",
-            [phrase.lower(), df, bound, avgdl])
-        conn.executemany("INSERT INTO papers_fts_top(list, rid, tf, len) VALUES (?,?,?,?)",
-                         [(cur.lastrowid, *e) for e in entries])
-        if own:
-            conn.execute("COMMIT")
+        else:
+            conn.execute("SAVEPOINT topk_list")
+        try:
+            conn.execute("DELETE FROM papers_fts_top WHERE list = (SELECT id FROM "
+                         "papers_fts_lists WHERE phrase = ?)", [phrase.lower()])
+            cur = conn.execute("INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, "
+                               "avgdl) VALUES (?,?,?,?)", [phrase.lower(), df, bound, avgdl])
+            conn.executemany("INSERT INTO papers_fts_top(list, rid, tf, len) VALUES (?,?,?,?)",
+                             [(cur.lastrowid, *e) for e in entries])
+        except BaseException:
+            conn.execute("ROLLBACK" if own else "ROLLBACK TO topk_list")
+            if not own:
+                conn.execute("RELEASE topk_list")
+            raise
+        conn.execute("COMMIT" if own else "RELEASE topk_list")
     except sqlite3.OperationalError:  # read-only, locked: answer from FTS5 this time
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
         return None
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
     return PhraseList(df, bound, avgdl, entries)
 
 
