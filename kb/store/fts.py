@@ -21,6 +21,9 @@ and FTS5's own ``integrity-check`` holds):
   ``authors_text`` of the noted papers: mtlkb runs it when it opens a writable store and
   before committing its own writes. A row trigger recomputing the text itself would re-index
   a paper once per link row of a multi-row insert.
+- Every insert, indexed update and delete also notes the paper's rowid in
+  ``papers_fts_changed``, so the impact lists of :mod:`kb.store.topk` (fast exact top k)
+  rescore exactly the papers written since they were made.
 - On open, :func:`keep_in_step` checks (one query) that every trigger is there; a tool that
   dropped them (sqlite-utils ``transform()`` does) leaves writes unindexed that nothing
   recorded, so the index is then rebuilt and the texts recomputed (only then, not per open).

@@ -45,8 +45,9 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS papers_fts_changed(rid INTEGER PRIMARY KEY)",
     "CREATE TABLE IF NOT EXISTS papers_fts_lists(id INTEGER PRIMARY KEY, phrase TEXT UNIQUE "
     "NOT NULL, df INTEGER NOT NULL, bound REAL NOT NULL, avgdl REAL NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS papers_fts_top(list INTEGER NOT NULL, rid INTEGER NOT NULL, "
-    "tf INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY(list, rid)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS papers_fts_top(list INTEGER NOT NULL, pos INTEGER NOT NULL, "
+    "rid INTEGER NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, "
+    "PRIMARY KEY(list, pos)) WITHOUT ROWID",
 )
 
 
@@ -147,9 +148,16 @@ def get_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
                        [phrase.lower()]).fetchone()
     if row is None:
         return None
-    entries = conn.execute("SELECT rid, tf, len FROM papers_fts_top WHERE list = ?",
-                           [row[0]]).fetchall()
+    entries = conn.execute("SELECT rid, tf, len FROM papers_fts_top WHERE list = ? "
+                           "ORDER BY pos", [row[0]]).fetchall()
     return PhraseList(row[1], row[2], row[3], entries)
+
+
+def _list_head(conn: sqlite3.Connection, phrase: str
+               ) -> tuple[int, float, float, int] | None:
+    """(id, df, bound, avgdl) of the list of ``phrase``, if it has one."""
+    return conn.execute("SELECT id, df, bound, avgdl FROM papers_fts_lists WHERE phrase = ?",
+                        [phrase.lower()]).fetchone()
 
 
 def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
@@ -189,8 +197,9 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
                          "papers_fts_lists WHERE phrase = ?)", [phrase.lower()])
             cur = conn.execute("INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, "
                                "avgdl) VALUES (?,?,?,?)", [phrase.lower(), df, bound, avgdl])
-            conn.executemany("INSERT INTO papers_fts_top(list, rid, tf, len) VALUES (?,?,?,?)",
-                             [(cur.lastrowid, *e) for e in entries])
+            conn.executemany(
+                "INSERT INTO papers_fts_top(list, pos, rid, tf, len) VALUES (?,?,?,?,?)",
+                [(cur.lastrowid, pos, *e) for pos, e in enumerate(entries)])
         except BaseException:
             conn.execute("ROLLBACK" if own else "ROLLBACK TO topk_list")
             if not own:
@@ -318,17 +327,90 @@ class _Cand:
 def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
         ) -> list[tuple[float, int]] | None:
     """FTS5's bm25 top ``limit`` of ``shape`` as (score, rowid), best (lowest) first; or
-    ``None`` when FTS5 must rank this query itself."""
+    ``None`` when FTS5 must rank this query itself (as it does quickest for narrow
+    queries and for an AND of several words, whose matches are few)."""
     phrases = shape.phrases()
     npos = len(phrases) - len(shape.excluded)
-    rows, tokens = totals(conn)
-    if not rows or not phrases:
+    if not phrases or any(len(g) > 1 for g in shape.groups):
         return None
-    avgdl = tokens / rows
-    changed = {r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")}
+    rows, tokens = totals(conn)
+    if not rows:
+        return None
+    if npos == 1:  # one phrase (less narrow exclusions): its list, or FTS5 when it is narrow
+        head = _list_head(conn, phrases[0])
+        if head is None:
+            if not build or count(conn, phrases[0]) <= SMALL or build_list(
+                    conn, phrases[0]) is None:
+                return None
+            head = _list_head(conn, phrases[0])
+        excluded: set[int] = set()
+        for phrase in shape.excluded:
+            got = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                               [phrase, SMALL + 1]).fetchall()
+            if len(got) > SMALL:
+                return None  # a broad exclusion: FTS5 does that better
+            excluded.update(r[0] for r in got)
+        return _one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
+    else:
+        got = _phrase_data(conn, shape, build)
+        if got is None:
+            return None
+        lists, small = got
+        if not lists:
+            return _from_small(shape, phrases, small, limit)
+    return _ranked(conn, shape, phrases, npos, lists, small, rows, tokens / rows, limit)
+
+
+_PAGE = 64  # list entries read at a time (best first) for a one-phrase query
+
+
+def _one(conn: sqlite3.Connection, phrase: str, head: tuple, rows: int, avgdl: float,
+         limit: int, excluded: set[int]) -> list[tuple[float, int]] | None:
+    """One phrase from its list, less the papers ``excluded``: read best first until the
+    k-th best beats the rest. (An excluded phrase adds 0.0 to a matching paper's score.)"""
+    list_id, df, bound, built_avgdl = head
+    changed = [r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")]
+    w = idf(rows, df if not changed else count(conn, phrase))
+    r = max(1.0, avgdl / built_avgdl) * (1 + 1e-9)
+    best: list[tuple[float, int]] = []  # min-heap of (share, -rowid)
+
+    def offer(share: float, rid: int) -> None:
+        item = (share, -rid)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+
+    if changed:  # written since the list was made: scored from the index itself
+        if _may_overlap(phrase):
+            return None
+        dls = lengths(conn, changed)
+        for rid, tf in _resolve(conn, phrase, [c for c in changed if c in dls]).items():
+            if rid not in excluded:
+                offer(term(w, tf, dls[rid], avgdl), rid)
+    skip = excluded | set(changed)
+    pos = 0
+    while True:
+        page = conn.execute("SELECT rid, tf, len FROM papers_fts_top WHERE list = ? AND "
+                            "pos >= ? ORDER BY pos LIMIT ?", [list_id, pos, _PAGE]).fetchall()
+        for rid, tf, dl in page:
+            if rid not in skip:
+                offer(term(w, tf, dl, avgdl), rid)
+        pos += len(page)
+        # every entry not yet read (and every paper not listed) scored at most this at build
+        rest = bound if len(page) < _PAGE else term(1.0, page[-1][1], page[-1][2], built_avgdl)
+        if len(best) >= limit and w * rest * r < best[0][0]:
+            return sorted((-0.0 - sh, -nr) for sh, nr in best)
+        if len(page) < _PAGE:
+            return None
+
+
+def _phrase_data(conn: sqlite3.Connection, shape: Shape, build: bool
+                 ) -> tuple[dict[str, PhraseList], dict[str, dict[int, float]]] | None:
+    """Each phrase's list, or its whole match set with each paper's share (narrow ones)."""
     small: dict[str, dict[int, float]] = {}
     lists: dict[str, PhraseList] = {}
-    for phrase in dict.fromkeys(phrases):
+    for phrase in dict.fromkeys(shape.phrases()):
         found = get_list(conn, phrase)
         if found is None:
             got = conn.execute(
@@ -345,19 +427,25 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
         if phrase in shape.excluded:  # a broad exclusion: FTS5 does that better
             return None
         lists[phrase] = found
+    return lists, small
+
+
+def _ranked(conn: sqlite3.Connection, shape: Shape, phrases: list[str], npos: int,
+            lists: dict[str, PhraseList], small: dict[str, dict[int, float]], rows: int,
+            avgdl: float, limit: int) -> list[tuple[float, int]] | None:
+    """The top ``limit`` from the lists and the narrow phrases' sets, if they prove it."""
     kinds = [("list" if p in lists else "small") for p in phrases]
-    if not lists:
-        return _from_small(shape, phrases, small, limit)
-    # Papers in none of the small sets, not noted as changed, not in the lists:
-    rest = _matches(shape, lambda i: None if kinds[i] == "list" else False)
-    if rest is False:
-        return None  # confined to the narrow phrases' papers: FTS5's own AND is quicker
+    changed = {r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")}
     weights = {p: idf(rows, lst.df if not changed else count(conn, p))
                for p, lst in lists.items()}
     for p in small:
         weights[p] = idf(rows, len(small[p]))
     cap = {p: weights[p] * lst.bound * max(1.0, avgdl / lst.avgdl) * (1 + 1e-9)
            for p, lst in lists.items()}
+    # The best any paper never scored could do: in no list, no narrow set, not changed.
+    rest_ub = -math.inf
+    if _matches(shape, lambda i: None if kinds[i] == "list" else False) is not False:
+        rest_ub = sum(cap[phrases[i]] for i in range(npos) if kinds[i] == "list")
     cands: dict[int, _Cand] = {}
     for i, p in enumerate(phrases[:npos]):
         if kinds[i] == "list":
@@ -387,38 +475,58 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 cap[phrases[i]] for i in unknown)
         live.append(c)
     live.sort(key=lambda c: -c.ub)
-    best: list[tuple[float, int]] = []  # heap of (-score... ) as (score, -rid) min-heap
+    if len(live) < limit or live[limit - 1].ub <= rest_ub:
+        return None  # the k-th best can never beat the papers not scored
+    best: list[tuple[float, int]] = []  # min-heap of (score, -rowid): the k-th best on top
     resolved = 0
-    dls: dict[int, int] = {}
-    for c in live:
-        if len(best) >= limit and c.ub < best[0][0]:
+    for start in range(0, len(live), _CHUNK):
+        chunk = live[start:start + _CHUNK]
+        if len(best) >= limit and chunk[0].ub < best[0][0]:
             break
-        unknown = [i for i in range(npos) if i not in c.known]
-        if unknown:
-            resolved += 1
-            if resolved > RESOLVE_MAX or any(_may_overlap(phrases[i]) for i in unknown):
+        todo = [c for c in chunk if any(i not in c.known for i in range(npos))]
+        if todo:
+            resolved += len(todo)
+            if resolved > RESOLVE_MAX or not _resolve_all(conn, todo, phrases, npos, weights,
+                                                          avgdl):
                 return None
-            if c.rid not in dls:
-                dls.update(lengths(conn, [c.rid]))
-            if c.rid not in dls:
-                continue  # deleted
-            for i in unknown:
-                tf = _resolve(conn, phrases[i], [c.rid]).get(c.rid, 0)
-                c.known[i] = term(weights[phrases[i]], tf, dls[c.rid], avgdl) if tf else 0.0
-            if not _matches(shape, lambda i, c=c: c.known[i] > 0):
-                continue
-        score = 0.0
-        for i in range(npos):
-            score += c.known[i]
-        item = (score, -c.rid)
-        if len(best) < limit:
-            heapq.heappush(best, item)
-        elif item > best[0]:
-            heapq.heapreplace(best, item)
-    rest_ub = sum(cap[phrases[i]] for i in range(npos) if kinds[i] == "list")
+        for c in chunk:
+            if c.rid < 0 or not _matches(shape, lambda i, c=c: c.known[i] > 0):
+                continue  # gone, or does not match after all
+            score = 0.0
+            for i in range(npos):
+                score += c.known[i]
+            item = (score, -c.rid)
+            if len(best) < limit:
+                heapq.heappush(best, item)
+            elif item > best[0]:
+                heapq.heapreplace(best, item)
     if len(best) < limit or rest_ub >= best[0][0]:
         return None  # papers never scored might still belong in the top k
     return sorted((-s, -r) for s, r in best)
+
+
+_CHUNK = 16  # candidates scored per round (one statement per phrase for those unknown)
+
+
+def _resolve_all(conn: sqlite3.Connection, todo: list[_Cand], phrases: list[str], npos: int,
+                 weights: dict[str, float], avgdl: float) -> bool:
+    """Fill in the unknown shares of ``todo`` from the index; ``False`` if it cannot be done
+    exactly (a phrase whose instances may overlap). A paper gone gets ``rid = -1``."""
+    dls = lengths(conn, [c.rid for c in todo])
+    for i in range(npos):
+        need = [c for c in todo if i not in c.known]
+        if not need:
+            continue
+        if _may_overlap(phrases[i]):
+            return False
+        tfs = _resolve(conn, phrases[i], [c.rid for c in need if c.rid in dls])
+        for c in need:
+            tf = tfs.get(c.rid, 0)
+            c.known[i] = term(weights[phrases[i]], tf, dls[c.rid], avgdl) if tf else 0.0
+    for c in todo:
+        if c.rid not in dls:
+            c.rid = -1
+    return True
 
 
 def _from_small(shape: Shape, phrases: list[str], small: dict[str, dict[int, float]],
