@@ -11,7 +11,7 @@ import pytest
 from kb.config import KB
 from kb.store import search as search_mod
 from kb.store import topk
-from kb.store.search import fts_query, search_results
+from kb.store.search import fts_query, prepare_lists, search_results
 
 STAMP = "2026-01-01T00:00:00+00:00"
 WORDS = ("the of and learning task tasks multi model network loss gradient shared "
@@ -147,9 +147,13 @@ def test_many_changes_drop_the_lists_and_nothing_pending_without_lists(kb: KB) -
     _all_exact(kb.conn)
 
 
-def test_prepare_and_list_contents(kb: KB) -> None:
-    made = topk.prepare(kb.conn, sample=400)
+def test_prepare_and_list_contents(kb: KB, answered: list[str]) -> None:
+    made = prepare_lists(kb.conn, sample=400)
     assert made >= 5
+    assert topk.broad_compounds(kb.conn, sample=400) == ["multi-task", "self-supervised"]
+    heads = {r[0] for r in kb.conn.execute(
+        "SELECT phrase FROM papers_fts_lists WHERE dfs IS NOT NULL")}
+    assert '"multi task" or "multitask"' in heads  # multi-task's own list, made ahead
     phrases = {r[0] for r in kb.conn.execute("SELECT phrase FROM papers_fts_lists")}
     assert '"the"' in phrases and '"t"*' in phrases
     got = topk.get_list(kb.conn, '"The"')  # keys are case-insensitive, as FTS5 is
@@ -160,8 +164,10 @@ def test_prepare_and_list_contents(kb: KB) -> None:
     shares = sorted((topk.term(1.0, tf, dl, tokens / rows) for _, tf, dl in got.entries),
                     reverse=True)
     assert shares[-1] >= got.bound > 0  # every listed paper scores at least the bound
-    assert topk.prepare(kb.conn, sample=400) == 0  # nothing left to make
+    assert prepare_lists(kb.conn, sample=400) == 0  # nothing left to make
+    answered.clear()
     _all_exact(kb.conn)
+    assert '"multi task"' in answered and '"multitask"' in answered
 
 
 def test_read_only_store_searches_without_writing(kb: KB, tmp_path, monkeypatch) -> None:

@@ -256,6 +256,21 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None 
     return Results(hits, False)
 
 
+def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
+    """Make ahead the impact lists (:mod:`kb.store.topk`) that searches of broad words,
+    prefixes and hyphenated terms (both ways: ``multi-task``, ``multitask``) would make on
+    first use; how many were made. ``conn`` must be writable."""
+    def lists() -> int:
+        return conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
+
+    before = lists()
+    topk.prepare(conn, sample)
+    for compound in topk.broad_compounds(conn, sample):
+        for text in (compound, compound.replace("-", "")):
+            search_results(conn, text, limit=1, build=True)
+    return lists() - before
+
+
 def _details(conn: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, tuple]:
     """Key, snippet, title and year of the papers ``rowids``, which all match ``query``.
 

@@ -43,10 +43,13 @@ assert all(w == int(w) for w in WEIGHTS)  # F is then an integer, recovered exac
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS papers_fts_changed(rid INTEGER PRIMARY KEY)",
+    # phrase: an FTS5 phrase, or an OR of phrases (then dfs and rows are set, the bound is
+    # a whole score at the build's IDFs, and each entry's tfs holds F of each phrase)
     "CREATE TABLE IF NOT EXISTS papers_fts_lists(id INTEGER PRIMARY KEY, phrase TEXT UNIQUE "
-    "NOT NULL, df INTEGER NOT NULL, bound REAL NOT NULL, avgdl REAL NOT NULL)",
+    "NOT NULL, df INTEGER NOT NULL, bound REAL NOT NULL, avgdl REAL NOT NULL, dfs TEXT, "
+    "rows INTEGER)",
     "CREATE TABLE IF NOT EXISTS papers_fts_top(list INTEGER NOT NULL, pos INTEGER NOT NULL, "
-    "rid INTEGER NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, "
+    "rid INTEGER NOT NULL, tf INTEGER NOT NULL, len INTEGER NOT NULL, tfs TEXT, "
     "PRIMARY KEY(list, pos)) WITHOUT ROWID",
 )
 
@@ -153,6 +156,11 @@ def get_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     return PhraseList(row[1], row[2], row[3], entries)
 
 
+def _union_head(conn: sqlite3.Connection, query: str) -> tuple | None:
+    return conn.execute("SELECT id, df, bound, avgdl, dfs, rows FROM papers_fts_lists "
+                        "WHERE phrase = ? AND dfs IS NOT NULL", [query.lower()]).fetchone()
+
+
 def _list_head(conn: sqlite3.Connection, phrase: str
                ) -> tuple[int, float, float, int] | None:
     """(id, df, bound, avgdl) of the list of ``phrase``, if it has one."""
@@ -184,21 +192,31 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     if len(entries) > LIST_LEN:
         _, tf, d = entries.pop()
         bound = term(1.0, tf, d, avgdl)
+    if not _store(conn, phrase, df, bound, avgdl, [(*e, None) for e in entries]):
+        return None
+    return PhraseList(df, bound, avgdl, entries)
+
+
+def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: float,
+           entries: list[tuple], dfs: str | None = None, rows: int | None = None) -> bool:
+    """Write one list (replacing any of ``key``); ``False`` if the store cannot be written
+    now (read-only, or another process holds the write lock: a search does not wait)."""
     own = not conn.in_transaction
     wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
-        if own:  # a search does not wait behind another process's long write
+        if own:
             conn.execute("PRAGMA busy_timeout = 50")
             conn.execute("BEGIN IMMEDIATE")
         else:
             conn.execute("SAVEPOINT topk_list")
         try:
             conn.execute("DELETE FROM papers_fts_top WHERE list = (SELECT id FROM "
-                         "papers_fts_lists WHERE phrase = ?)", [phrase.lower()])
-            cur = conn.execute("INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, "
-                               "avgdl) VALUES (?,?,?,?)", [phrase.lower(), df, bound, avgdl])
+                         "papers_fts_lists WHERE phrase = ?)", [key.lower()])
+            cur = conn.execute(
+                "INSERT OR REPLACE INTO papers_fts_lists(phrase, df, bound, avgdl, dfs, rows) "
+                "VALUES (?,?,?,?,?,?)", [key.lower(), df, bound, avgdl, dfs, rows])
             conn.executemany(
-                "INSERT INTO papers_fts_top(list, pos, rid, tf, len) VALUES (?,?,?,?,?)",
+                "INSERT INTO papers_fts_top(list, pos, rid, tf, len, tfs) VALUES (?,?,?,?,?,?)",
                 [(cur.lastrowid, pos, *e) for pos, e in enumerate(entries)])
         except BaseException:
             conn.execute("ROLLBACK" if own else "ROLLBACK TO topk_list")
@@ -206,11 +224,123 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
                 conn.execute("RELEASE topk_list")
             raise
         conn.execute("COMMIT" if own else "RELEASE topk_list")
-    except sqlite3.OperationalError:  # read-only, locked: answer from FTS5 this time
-        return None
+    except sqlite3.OperationalError:
+        return False
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
-    return PhraseList(df, bound, avgdl, entries)
+    return True
+
+
+def _shares(conn: sqlite3.Connection, phrase: str, rids: list[int]) -> dict[int, float]:
+    """FTS5's share of ``phrase`` alone in each paper of ``rids`` holding it (one pass)."""
+    import json
+
+    return {rid: -s for rid, s in conn.execute(
+        f"SELECT rowid, {_BM25} FROM papers_fts WHERE papers_fts MATCH ? AND rowid BETWEEN "
+        "? AND ? AND +rowid IN (SELECT value FROM json_each(?))",
+        [phrase, min(rids), max(rids), json.dumps(rids)])}
+
+
+def build_union(conn: sqlite3.Connection, phrases: list[str]) -> bool:
+    """Make the list of the query ``p1 OR p2 OR ...``: its best papers by whole score with
+    each phrase's ``F``, checked bit for bit against FTS5; ``False`` if not made."""
+    rows, tokens = totals(conn)
+    query = " OR ".join(phrases)
+    df = count(conn, query)
+    if not rows or df <= SMALL:
+        return False
+    best = conn.execute(
+        f"SELECT rowid, {_BM25} AS s FROM papers_fts WHERE papers_fts MATCH ? "
+        "ORDER BY s, rowid LIMIT ?", [query, LIST_LEN + 1]).fetchall()
+    rids = [r[0] for r in best]
+    dl = lengths(conn, rids)
+    avgdl = tokens / rows
+    dfs = [count(conn, p) for p in phrases]
+    weights = [idf(rows, d) for d in dfs]
+    shares = [_shares(conn, p, rids) for p in phrases]
+    entries = []
+    for rid, s in best:
+        d, total, tfs = dl[rid], 0.0, []
+        for w, got in zip(weights, shares, strict=True):
+            g = got.get(rid, 0.0)
+            tf = round(g * K1 * (1 - B + B * d / avgdl) / (w * (K1 + 1.0) - g)) if g else 0
+            if tf and term(w, tf, d, avgdl) != g:
+                return False
+            total += term(w, tf, d, avgdl) if tf else 0.0
+            tfs.append(tf)
+        if -total != s:  # not FTS5's number: never answer from this list
+            return False
+        entries.append((rid, 0, d, ",".join(map(str, tfs))))
+    bound = 0.0
+    if len(entries) > LIST_LEN:
+        bound = -best[-1][1]
+        entries.pop()
+    return _store(conn, query, df, bound, avgdl, entries, ",".join(map(str, dfs)), rows)
+
+
+def _union(conn: sqlite3.Connection, phrases: list[str], head: tuple, rows: int,
+           avgdl: float, limit: int) -> list[tuple[float, int]] | None:
+    """``p1 OR p2 ...`` from its list, best first, until the k-th best beats the rest."""
+    list_id, _, bound, built_avgdl, dfs_text, built_rows = head
+    changed = [r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")]
+    built = [idf(built_rows, int(d)) for d in dfs_text.split(",")]
+    now = ([idf(rows, count(conn, p)) for p in phrases] if changed or rows != built_rows
+           else built)
+    grow = max(n / b for n, b in zip(now, built, strict=True)) * max(
+        1.0, avgdl / built_avgdl) * (1 + 1e-9)
+    best: list[tuple[float, int]] = []
+
+    def offer(score: float, rid: int) -> None:
+        item = (score, -rid)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+
+    def score(tfs: list[int], dl: int, weights: list[float], avg: float) -> float:
+        total = 0.0
+        for w, tf in zip(weights, tfs, strict=True):
+            total += term(w, tf, dl, avg) if tf else 0.0
+        return total
+
+    if changed:
+        if any(_may_overlap(p) for p in phrases):
+            return None
+        dls = lengths(conn, changed)
+        alive = [c for c in changed if c in dls]
+        found = [_resolve(conn, p, alive) for p in phrases]
+        for rid in alive:
+            tfs = [f.get(rid, 0) for f in found]
+            if any(tfs):
+                offer(score(tfs, dls[rid], now, avgdl), rid)
+    skip = set(changed)
+    pos = 0
+    while True:
+        page = conn.execute("SELECT rid, len, tfs FROM papers_fts_top WHERE list = ? AND "
+                            "pos >= ? ORDER BY pos LIMIT ?", [list_id, pos, _PAGE]).fetchall()
+        for rid, dl, tfs in page:
+            if rid not in skip:
+                offer(score([int(t) for t in tfs.split(",")], dl, now, avgdl), rid)
+        pos += len(page)
+        rest = bound if len(page) < _PAGE else score(
+            [int(t) for t in page[-1][2].split(",")], page[-1][1], built, built_avgdl)
+        if len(best) >= limit and rest * grow < best[0][0]:
+            return sorted((-sc, -nr) for sc, nr in best)
+        if len(page) < _PAGE:
+            return None
+
+
+def _sample(conn: sqlite3.Connection, sample: int) -> list[str]:
+    from kb.store.fts import fold
+
+    return [fold(" ".join(t or "" for t in row)).lower() for row in conn.execute(
+        "SELECT title, abstract, authors_text FROM papers WHERE rowid IN "
+        "(SELECT rowid FROM papers ORDER BY random() LIMIT ?)", [sample])]
+
+
+def _broad(counts: dict[str, int], rows: int, texts: int) -> list[str]:
+    # broad if the sample says so with room to spare (the exact count decides at the build)
+    return [t for t, k in counts.items() if k * rows / max(texts, 1) > SMALL * 0.8]
 
 
 def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
@@ -219,24 +349,32 @@ def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
     Returns how many lists were made."""
     import re
 
-    from kb.store.fts import fold
-
     rows, _ = totals(conn)
     if not rows:
         return 0
     seen: dict[str, int] = {}
-    texts = conn.execute(
-        "SELECT title, abstract, authors_text FROM papers WHERE rowid IN "
-        "(SELECT rowid FROM papers ORDER BY random() LIMIT ?)", [sample]).fetchall()
+    texts = _sample(conn, sample)
     for text in texts:
-        words = set(re.findall(r"\w+", fold(" ".join(t or "" for t in text)).lower()))
+        words = set(re.findall(r"\w+", text))
         for phrase in {f'"{w}"' for w in words} | {f'"{w[:n]}"*' for w in words
                                                   for n in (1, 2, 3) if len(w) > n}:
             seen[phrase] = seen.get(phrase, 0) + 1
-    # broad if the sample says so with room to spare (the exact count decides in build_list)
-    wanted = [p for p, k in seen.items() if k * rows / len(texts) > SMALL * 0.8]
     have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
-    return sum(build_list(conn, p) is not None for p in wanted if p not in have)
+    return sum(build_list(conn, p) is not None
+               for p in _broad(seen, rows, len(texts)) if p not in have)
+
+
+def broad_compounds(conn: sqlite3.Connection, sample: int = 2000) -> list[str]:
+    """Hyphenated terms (``multi-task``) that look broad in a sample of the papers' text."""
+    import re
+
+    rows, _ = totals(conn)
+    seen: dict[str, int] = {}
+    texts = _sample(conn, sample) if rows else []
+    for text in texts:
+        for term_ in set(re.findall(r"\w+(?:-\w+)+", text)):
+            seen[term_] = seen.get(term_, 0) + 1
+    return sorted(_broad(seen, rows, len(texts)))
 
 
 # -- the query ---------------------------------------------------------------------------
@@ -351,6 +489,14 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 return None  # a broad exclusion: FTS5 does that better
             excluded.update(r[0] for r in got)
         return _one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
+    if not shape.excluded and len(phrases) <= 4:  # an OR of phrases: its own list
+        query = " OR ".join(phrases)
+        head = _union_head(conn, query)
+        if head is None and build and build_union(conn, phrases):
+            head = _union_head(conn, query)
+        if head is not None:
+            return _union(conn, phrases, head, rows, tokens / rows, limit)
+        return None
     else:
         got = _phrase_data(conn, shape, build)
         if got is None:
