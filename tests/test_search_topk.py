@@ -189,3 +189,21 @@ def test_varints_and_totals_match_fts5(kb: KB) -> None:
     lengths = topk.lengths(kb.conn, [1, 2, 3])
     assert set(lengths) == {1, 2, 3} and sum(lengths.values()) > 0
     assert topk._varints(bytes([0x81, 0x00, 0x05])) == [128, 5]
+
+
+def test_a_list_made_while_another_process_writes_is_not_kept(kb: KB, monkeypatch) -> None:
+    """The list is read outside the write lock: a write in between makes it worthless."""
+    real = topk.lengths
+
+    def write_meanwhile(conn, rids):
+        other = sqlite3.connect(kb.db_path)
+        other.execute(INSERT, ("meanwhile", "the the the", "the", "Ann Lee", STAMP, STAMP))
+        other.commit()
+        other.close()
+        monkeypatch.setattr(topk, "lengths", real)
+        return real(conn, rids)
+
+    monkeypatch.setattr(topk, "lengths", write_meanwhile)
+    assert topk.build_list(kb.conn, '"the"') is None
+    assert topk.get_list(kb.conn, '"the"') is None
+    assert topk.build_list(kb.conn, '"the"') is not None  # nothing written meanwhile

@@ -171,6 +171,7 @@ def _list_head(conn: sqlite3.Connection, phrase: str
 def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     """Make (and store) the list of ``phrase`` from FTS5's own ranking of it alone; ``None``
     when the list cannot be trusted bit for bit, or the store cannot be written now."""
+    stamp = _stamp(conn)
     rows, tokens = totals(conn)
     df = count(conn, phrase)
     if not rows or df <= SMALL:
@@ -192,15 +193,23 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     if len(entries) > LIST_LEN:
         _, tf, d = entries.pop()
         bound = term(1.0, tf, d, avgdl)
-    if not _store(conn, phrase, df, bound, avgdl, [(*e, None) for e in entries]):
+    if not _store(conn, phrase, df, bound, avgdl, [(*e, None) for e in entries], stamp):
         return None
     return PhraseList(df, bound, avgdl, entries)
 
 
+def _stamp(conn: sqlite3.Connection) -> list:
+    """FTS5's averages and structure records: any write to the index changes them."""
+    return conn.execute("SELECT id, block FROM papers_fts_data WHERE id IN (1, 10) "
+                        "ORDER BY id").fetchall()
+
+
 def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: float,
-           entries: list[tuple], dfs: str | None = None, rows: int | None = None) -> bool:
+           entries: list[tuple], stamp: list, dfs: str | None = None,
+           rows: int | None = None) -> bool:
     """Write one list (replacing any of ``key``); ``False`` if the store cannot be written
-    now (read-only, or another process holds the write lock: a search does not wait)."""
+    now (read-only, or another process holds the write lock: a search does not wait), or
+    if the index changed since ``stamp`` was taken (the list may describe neither state)."""
     own = not conn.in_transaction
     wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
@@ -210,6 +219,8 @@ def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: flo
         else:
             conn.execute("SAVEPOINT topk_list")
         try:
+            if _stamp(conn) != stamp:
+                raise _Stale
             conn.execute("DELETE FROM papers_fts_top WHERE list = (SELECT id FROM "
                          "papers_fts_lists WHERE phrase = ?)", [key.lower()])
             cur = conn.execute(
@@ -224,11 +235,15 @@ def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: flo
                 conn.execute("RELEASE topk_list")
             raise
         conn.execute("COMMIT" if own else "RELEASE topk_list")
-    except sqlite3.OperationalError:
+    except (sqlite3.OperationalError, _Stale):
         return False
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(wait)}")
     return True
+
+
+class _Stale(Exception):
+    """The index was written while a list was being made."""
 
 
 def _shares(conn: sqlite3.Connection, phrase: str, rids: list[int]) -> dict[int, float]:
@@ -244,6 +259,7 @@ def _shares(conn: sqlite3.Connection, phrase: str, rids: list[int]) -> dict[int,
 def build_union(conn: sqlite3.Connection, phrases: list[str]) -> bool:
     """Make the list of the query ``p1 OR p2 OR ...``: its best papers by whole score with
     each phrase's ``F``, checked bit for bit against FTS5; ``False`` if not made."""
+    stamp = _stamp(conn)
     rows, tokens = totals(conn)
     query = " OR ".join(phrases)
     df = count(conn, query)
@@ -275,7 +291,8 @@ def build_union(conn: sqlite3.Connection, phrases: list[str]) -> bool:
     if len(entries) > LIST_LEN:
         bound = -best[-1][1]
         entries.pop()
-    return _store(conn, query, df, bound, avgdl, entries, ",".join(map(str, dfs)), rows)
+    return _store(conn, query, df, bound, avgdl, entries, stamp, ",".join(map(str, dfs)),
+                  rows)
 
 
 def _union(conn: sqlite3.Connection, phrases: list[str], head: tuple, rows: int,
