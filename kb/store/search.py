@@ -267,7 +267,13 @@ def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
     topk.prepare(conn, sample)
     for compound in topk.broad_compounds(conn, sample):
         for text in (compound, compound.replace("-", "")):
-            search_results(conn, text, limit=1, build=True)
+            shape = _plan(parse(text), conn).shape
+            if shape and len(shape.groups) == 1 and len(shape.groups[0]) == 1:
+                phrases = shape.groups[0][0]
+                if len(phrases) > 1:
+                    topk.build_union(conn, phrases)
+                else:
+                    topk.build_list(conn, phrases[0])
     return lists() - before
 
 

@@ -2,14 +2,16 @@
 
 FTS5 scores every paper a query matches (~1 µs each), so a word in most of 100,000 papers
 costs tens of milliseconds. Here a broad phrase (more than :data:`SMALL` matches) gets an
-*impact list*: its :data:`LIST_LEN` best papers with each one's weighted term frequency
-``F`` and length ``D``, and a *bound*: the best per-paper term score of any paper not in
-the list. A query is then answered from the lists and the narrow phrases' whole match sets:
-every candidate is scored exactly as FTS5's ``bm25()`` does (same formula, same order of
-floating-point operations: the build checks this bit for bit), and the answer stands only
-when the k-th best score beats the bound of every paper not scored. Otherwise, and for
-shapes not handled here (NEAR), ``None`` sends the caller to FTS5's own full ranking, so
-the top k is always FTS5's.
+*impact list*: its :data:`LIST_LEN` best papers, best first, with each one's weighted term
+frequency ``F`` and length ``D``, and a *bound*: the best term score of any paper not in
+the list. An OR of phrases (``multi-task`` is ``"multi task" OR "multitask"``) gets a list
+of its own, ranked by whole score, with ``F`` of each phrase. A query is answered from the
+lists (and the narrow phrases' whole match sets): every candidate is scored exactly as
+FTS5's ``bm25()`` does (same formula, same order of floating-point operations: each list
+is checked against FTS5 bit for bit when made), reading best first until the k-th best
+score beats the bound of every paper not read. Otherwise, and for the shapes FTS5 ranks
+quicker (an AND of several words: few matches) or that are not handled here (NEAR),
+``None`` sends the caller to FTS5's own full ranking, so the top k is always FTS5's.
 
 Staying exact while other tools write: the index triggers (plain SQL, :mod:`kb.store.fts`)
 note every written rowid in ``papers_fts_changed``. A noted paper's list entries are not
@@ -491,6 +493,10 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
     rows, tokens = totals(conn)
     if not rows:
         return None
+    # Made on first use: lists of words and prefixes only. Counting a multi-word phrase's
+    # matches costs about what FTS5's ranking of it does: their lists are made ahead
+    # (kb.store.search.prepare_lists: hyphenated terms).
+    build = build and not any(" " in p for p in phrases)
     if npos == 1:  # one phrase (less narrow exclusions): its list, or FTS5 when it is narrow
         head = _list_head(conn, phrases[0])
         if head is None:
