@@ -38,7 +38,8 @@ INSERT = ("INSERT INTO papers (key, title, abstract, authors_text, added_at, mod
 QUERIES = ["the", "learning", "task", "t*", "mu*", "l*", "multi-task", "multitask",
            "learning OR ranking", "learning OR sparse", "the -pareto", "task NOT vision",
            "NOT experts model", "learning task", "sogaard", "Anders Søgaard", "pareto",
-           '"multi task"', "shared OR routing OR depth", "multi-task ranking"]
+           '"multi task"', "shared OR routing OR depth", "multi-task ranking",
+           "depth learning", "the routing", "multi-task vision", "pareto -the", "a* experts"]
 
 
 @pytest.fixture

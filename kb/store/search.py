@@ -265,15 +265,24 @@ def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
 
     before = lists()
     topk.prepare(conn, sample)
+    # words that a search also looks for as two (datasets: "data sets"), hyphenated terms
+    words = [r[0].strip('"') for r in conn.execute(
+        "SELECT phrase FROM papers_fts_lists WHERE phrase NOT LIKE '%*' AND dfs IS NULL")]
+    texts = [w for w in words if not term_is_short(w)]
     for compound in topk.broad_compounds(conn, sample):
-        for text in (compound, compound.replace("-", "")):
-            shape = _plan(parse(text), conn).shape
-            if shape and len(shape.groups) == 1 and len(shape.groups[0]) == 1:
-                phrases = shape.groups[0][0]
-                if len(phrases) > 1:
-                    topk.build_union(conn, phrases)
-                else:
-                    topk.build_list(conn, phrases[0])
+        texts += [compound, compound.replace("-", "")]
+    have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
+    for text in dict.fromkeys(texts):
+        shape = _plan(parse(text), conn).shape
+        if not shape or len(shape.groups) != 1 or len(shape.groups[0]) != 1:
+            continue
+        phrases = shape.groups[0][0]
+        if " OR ".join(phrases).lower() in have:
+            continue
+        if len(phrases) > 1:
+            topk.build_union(conn, phrases)
+        else:
+            topk.build_list(conn, phrases[0])
     return lists() - before
 
 

@@ -36,6 +36,7 @@ K1, B = 1.2, 0.75  # FTS5's bm25 constants (fts5_aux.c)
 LIST_LEN = 1000  # papers kept per list (~10 bytes each)
 SMALL = 3000  # a phrase with at most this many matches is read whole, never listed
 QUEUE_MAX = 64  # noted papers beyond which the lists are dropped
+EXCLUDED_MAX = 30000  # papers an excluded phrase (-word) may match for a list to answer
 RESOLVE_MAX = 40  # papers scored one by one (a seek each) before giving up on a query
 _OPEN, _CLOSE = "\x01\x02\x03", "\x03\x02\x01"  # highlight() marks (never in real text)
 _HIGHLIGHT = ", ".join(f"highlight(papers_fts, {c}, '{_OPEN}', '{_CLOSE}')"
@@ -363,7 +364,7 @@ def _broad(counts: dict[str, int], rows: int, texts: int) -> list[str]:
 
 
 def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
-    """Make the lists of the words and 1-3 letter prefixes that look broad in a sample of
+    """Make the lists of the words and 1-4 letter prefixes that look broad in a sample of
     the papers' text (each list is otherwise made by the first search that needs it).
     Returns how many lists were made."""
     import re
@@ -376,7 +377,7 @@ def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
     for text in texts:
         words = set(re.findall(r"\w+", text))
         for phrase in {f'"{w}"' for w in words} | {f'"{w[:n]}"*' for w in words
-                                                  for n in (1, 2, 3) if len(w) > n}:
+                                                  for n in (1, 2, 3, 4) if len(w) > n}:
             seen[phrase] = seen.get(phrase, 0) + 1
     have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
     return sum(build_list(conn, p) is not None
@@ -489,6 +490,8 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
     phrases = shape.phrases()
     npos = len(phrases) - len(shape.excluded)
     if not phrases or any(len(g) > 1 for g in shape.groups):
+        if len(shape.groups) == 1 and not shape.excluded:
+            return _and(conn, shape.groups[0], phrases, limit)
         return None
     rows, tokens = totals(conn)
     if not rows:
@@ -496,7 +499,7 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
     # Made on first use: lists of words and prefixes only. Counting a multi-word phrase's
     # matches costs about what FTS5's ranking of it does: their lists are made ahead
     # (kb.store.search.prepare_lists: hyphenated terms).
-    build = build and not any(" " in p for p in phrases)
+    build = build and not any(" " in p for p in phrases[:npos])
     if npos == 1:  # one phrase (less narrow exclusions): its list, or FTS5 when it is narrow
         head = _list_head(conn, phrases[0])
         if head is None:
@@ -505,11 +508,11 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 return None
             head = _list_head(conn, phrases[0])
         excluded: set[int] = set()
-        for phrase in shape.excluded:
+        for phrase in shape.excluded:  # (walking a match list is ~25x cheaper than bm25)
             got = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
-                               [phrase, SMALL + 1]).fetchall()
-            if len(got) > SMALL:
-                return None  # a broad exclusion: FTS5 does that better
+                               [phrase, EXCLUDED_MAX + 1]).fetchall()
+            if len(got) > EXCLUDED_MAX:
+                return None  # excludes most papers: FTS5 does that better
             excluded.update(r[0] for r in got)
         return _one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
     if not shape.excluded and len(phrases) <= 4:  # an OR of phrases: its own list
@@ -572,6 +575,147 @@ def _one(conn: sqlite3.Connection, phrase: str, head: tuple, rows: int, avgdl: f
             return sorted((-0.0 - sh, -nr) for sh, nr in best)
         if len(page) < _PAGE:
             return None
+
+
+@dataclass
+class _Unit:
+    """What is known of one unit of an AND: every paper's shares (``full``), or a list."""
+
+    first: int  # index of its first phrase in the query
+    phrases: list[str]
+    full: dict[int, float] | None = None  # one narrow phrase: paper -> share
+    entries: dict[int, tuple[list[int], int]] | None = None  # listed: paper -> (Fs, D)
+    weights: list[float] | None = None
+    cap: float = 0.0  # best score of the unit for a paper not in its list
+
+
+def _and(conn: sqlite3.Connection, units: list[list[str]], phrases: list[str],
+         limit: int) -> list[tuple[float, int]] | None:
+    """An AND of units, each narrow (a phrase in at most :data:`SMALL` papers: all its
+    papers' shares are read) or listed, one of them narrow: its papers are the candidates,
+    scored from the lists (and from the index where a candidate is in no list)."""
+    rows, tokens = totals(conn)
+    changed = {r[0] for r in conn.execute("SELECT rid FROM papers_fts_changed")}
+    if not rows or changed:
+        return None
+    avgdl = tokens / rows
+    known: list[_Unit] = []
+    first = 0
+    for alts in units:
+        unit = _Unit(first, alts)
+        first += len(alts)
+        key = " OR ".join(alts)
+        if len(alts) > 1:
+            head = _union_head(conn, key)
+            if head is None:
+                return None
+            list_id, _, bound, built_avgdl, dfs_text, built_rows = head
+            built = [idf(built_rows, int(d)) for d in dfs_text.split(",")]
+            unit.weights = built if rows == built_rows else [idf(rows, count(conn, p))
+                                                             for p in alts]
+            grow = max(n / b for n, b in zip(unit.weights, built, strict=True))
+            unit.cap = bound * grow * max(1.0, avgdl / built_avgdl) * (1 + 1e-9)
+            unit.entries = {rid: ([int(t) for t in tfs.split(",")], dl) for rid, dl, tfs in
+                            conn.execute("SELECT rid, len, tfs FROM papers_fts_top WHERE "
+                                         "list = ?", [list_id])}
+        else:
+            head = _list_head(conn, alts[0])
+            if head is None:
+                got = conn.execute(
+                    f"SELECT rowid, {_BM25} FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
+                    [alts[0], SMALL + 1]).fetchall()
+                if len(got) > SMALL:
+                    return None
+                unit.full = {rid: -sc for rid, sc in got}
+            else:
+                list_id, df, bound, built_avgdl = head
+                unit.weights = [idf(rows, df)]
+                unit.cap = unit.weights[0] * bound * max(1.0, avgdl / built_avgdl) * (
+                    1 + 1e-9)
+                unit.entries = {rid: ([tf], dl) for rid, tf, dl in conn.execute(
+                    "SELECT rid, tf, len FROM papers_fts_top WHERE list = ?", [list_id])}
+        known.append(unit)
+    fulls = [u for u in known if u.full is not None]
+    if fulls:  # the narrowest unit's papers are the only candidates
+        pool = list(min(fulls, key=lambda u: len(u.full)).full)
+        rest_ub = -math.inf
+    else:  # every unit broad: the lists' bounds are too loose to prove an AND (measured)
+        return None
+    scored: list[tuple[float, int, list[float | None]]] = []
+    for rid in pool:
+        shares: list[float | None] = [0.0] * len(phrases)
+        ub, ok = 0.0, True
+        for u in known:
+            if u.full is not None:
+                if rid not in u.full:
+                    ok = False
+                    break
+                shares[u.first] = u.full[rid]
+            elif rid in u.entries:
+                tfs, dl = u.entries[rid]
+                for j, (w, tf) in enumerate(zip(u.weights, tfs, strict=True)):
+                    shares[u.first + j] = term(w, tf, dl, avgdl) if tf else 0.0
+            else:
+                for j in range(len(u.phrases)):
+                    shares[u.first + j] = None
+                ub += u.cap
+        if ok:
+            ub += sum(x for x in shares if x is not None)
+            scored.append((ub, rid, shares))
+    scored.sort(key=lambda t: -t[0])
+    if len(scored) < limit and rest_ub > -math.inf or (
+            len(scored) >= limit and scored[limit - 1][0] <= rest_ub):
+        return None  # the k-th best can never beat the papers in no list
+    best: list[tuple[float, int]] = []
+    seen: set[int] = set()
+    resolved = 0
+
+    def offer(rid: int, shares: list[float]) -> None:
+        total = 0.0
+        for x in shares:
+            total += x
+        item = (total, -rid)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+
+    i = 0
+    while i < len(scored):
+        ub, rid, shares = scored[i]
+        if len(best) >= limit and ub < best[0][0]:
+            break
+        if rid in seen:
+            i += 1
+            continue
+        if None not in shares:
+            offer(rid, shares)
+            i += 1
+            continue
+        chunk = [t for t in scored[i:i + _CHUNK] if None in t[2]]
+        resolved += len(chunk)
+        if resolved > RESOLVE_MAX:
+            return None
+        dls = lengths(conn, [t[1] for t in chunk])
+        for u in known:
+            for j, phrase in enumerate(u.phrases):
+                need = [t for t in chunk if t[2][u.first + j] is None]
+                if not need:
+                    continue
+                if _may_overlap(phrase):
+                    return None
+                w = u.weights[j]
+                tfs = _resolve(conn, phrase, [t[1] for t in need])
+                for t in need:
+                    tf = tfs.get(t[1], 0)
+                    t[2][u.first + j] = term(w, tf, dls[t[1]], avgdl) if tf else 0.0
+        for t in chunk:  # the AND needs every unit: some share of each
+            seen.add(t[1])
+            if all(any(t[2][u.first + j] > 0 for j in range(len(u.phrases))) for u in known):
+                offer(t[1], t[2])
+    if rest_ub > -math.inf and (len(best) < limit or rest_ub >= best[0][0]):
+        return None  # papers in no list might still belong in the top k
+    return sorted((-sc, -r) for sc, r in best)
 
 
 def _phrase_data(conn: sqlite3.Connection, shape: Shape, build: bool
