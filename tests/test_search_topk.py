@@ -208,3 +208,28 @@ def test_a_list_made_while_another_process_writes_is_not_kept(kb: KB, monkeypatc
     assert topk.build_list(kb.conn, '"the"') is None
     assert topk.get_list(kb.conn, '"the"') is None
     assert topk.build_list(kb.conn, '"the"') is not None  # nothing written meanwhile
+
+
+def test_narrow_units_and_ands_with_a_narrow_unit(kb: KB, monkeypatch) -> None:
+    """An OR of narrow phrases is scored from their match sets; an AND with a narrow unit
+    from that unit's papers and the other units' lists."""
+    rng = random.Random(5)
+    rows = [(f"rare{i}", f"zeta {_text(rng, 5)}", f"omega learning {_text(rng, 30)}",
+             "Ann Lee", STAMP, STAMP) for i in range(8)]
+    with kb.write() as db:
+        db.conn.executemany(INSERT, rows)
+    _all_exact(kb.conn)  # lists made (and settled: nothing noted as changed)
+    calls: list[str] = []
+    for name in ("_from_small", "_and_query"):
+        real = getattr(topk, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            got = _real(*args, **kwargs)
+            calls.append(_name if got is not None else f"{_name}: none")
+            return got
+
+        monkeypatch.setattr(topk, name, spy)
+    for text in ("zeta OR omega -xyzzy", "zeta learning", "learning zeta the",
+                 "omega multi-task"):
+        assert _ours(kb.conn, text, 5) == _reference(kb.conn, text, 5), text
+    assert calls.count("_from_small") == 1 and calls.count("_and_query") >= 2, calls

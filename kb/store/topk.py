@@ -491,7 +491,7 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
     npos = len(phrases) - len(shape.excluded)
     if not phrases or any(len(g) > 1 for g in shape.groups):
         if len(shape.groups) == 1 and not shape.excluded:
-            return _and(conn, shape.groups[0], phrases, limit)
+            return _and_query(conn, shape.groups[0], phrases, limit)
         return None
     rows, tokens = totals(conn)
     if not rows:
@@ -589,8 +589,8 @@ class _Unit:
     cap: float = 0.0  # best score of the unit for a paper not in its list
 
 
-def _and(conn: sqlite3.Connection, units: list[list[str]], phrases: list[str],
-         limit: int) -> list[tuple[float, int]] | None:
+def _and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[str],
+               limit: int) -> list[tuple[float, int]] | None:
     """An AND of units, each narrow (a phrase in at most :data:`SMALL` papers: all its
     papers' shares are read) or listed, one of them narrow: its papers are the candidates,
     scored from the lists (and from the index where a candidate is in no list)."""
