@@ -229,7 +229,8 @@ def test_narrow_units_and_ands_with_a_narrow_unit(kb: KB, monkeypatch) -> None:
             return got
 
         monkeypatch.setattr(topk, name, spy)
-    for text in ("zeta OR omega -xyzzy", "zeta learning", "learning zeta the",
-                 "omega multi-task"):
+    prepare_lists(kb.conn, sample=400)  # multi-task's list
+    for text in ("zeta OR omega -xyzzy", "zeta learning", "omega multi-task",
+                 "multi-task zeta", "zeta self-supervised"):
         assert _ours(kb.conn, text, 5) == _reference(kb.conn, text, 5), text
     assert calls.count("_from_small") == 1 and calls.count("_and_query") >= 2, calls
