@@ -515,21 +515,16 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 return None  # excludes most papers: FTS5 does that better
             excluded.update(r[0] for r in got)
         return _one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
-    if not shape.excluded and len(phrases) <= 4:  # an OR of phrases: its own list
-        query = " OR ".join(phrases)
-        head = _union_head(conn, query)
-        if head is None and build and build_union(conn, phrases):
-            head = _union_head(conn, query)
+    if not shape.excluded:  # an OR with a list of its own (made ahead: hyphenated terms)
+        head = _union_head(conn, " OR ".join(phrases))
         if head is not None:
             return _union(conn, phrases, head, rows, tokens / rows, limit)
+    got = _phrase_data(conn, shape, build)
+    if got is None:
         return None
-    else:
-        got = _phrase_data(conn, shape, build)
-        if got is None:
-            return None
-        lists, small = got
-        if not lists:
-            return _from_small(shape, phrases, small, limit)
+    lists, small = got
+    if not lists:
+        return _from_small(shape, phrases, small, limit)
     return _ranked(conn, shape, phrases, npos, lists, small, rows, tokens / rows, limit)
 
 
@@ -776,15 +771,16 @@ def _ranked(conn: sqlite3.Connection, shape: Shape, phrases: list[str], npos: in
                 cands.setdefault(rid, _Cand(rid, {}))
     for rid in changed:
         cands.setdefault(rid, _Cand(rid, {}))
+    # (top() sends here only an OR of phrases less narrow exclusions: a paper matches when
+    # it holds one of the phrases and none of the excluded ones)
+    out = set().union(*(small[p] for p in phrases[npos:]))
+    narrow = [(i, small[phrases[i]]) for i in range(npos) if kinds[i] == "small"]
     live = []
     for c in cands.values():
-        for i, p in enumerate(phrases):
-            if kinds[i] == "small":
-                c.known[i] = small[p].get(c.rid, 0.0) if i < npos else (
-                    1.0 if c.rid in small[p] else 0.0)
-        if _matches(shape, lambda i, c=c: None if i not in c.known else c.known[i] > 0) \
-                is False:
+        if c.rid in out:
             continue
+        for i, got in narrow:
+            c.known[i] = got.get(c.rid, 0.0)
         unknown = [i for i in range(npos) if i not in c.known]
         if c.rid in changed and unknown:
             c.ub = math.inf
@@ -795,29 +791,26 @@ def _ranked(conn: sqlite3.Connection, shape: Shape, phrases: list[str], npos: in
     live.sort(key=lambda c: -c.ub)
     if len(live) < limit or live[limit - 1].ub <= rest_ub:
         return None  # the k-th best can never beat the papers not scored
+    # Only a paper that could beat the unscored ones matters (if none can, no answer).
+    live = [c for c in live if c.ub > rest_ub]
+    for i in range(npos):  # unknown shares: one pass of FTS5 per phrase (not a seek each)
+        need = [c for c in live if i not in c.known]
+        if need:
+            got = _shares(conn, phrases[i], [c.rid for c in need])
+            for c in need:
+                c.known[i] = got.get(c.rid, 0.0)
     best: list[tuple[float, int]] = []  # min-heap of (score, -rowid): the k-th best on top
-    resolved = 0
-    for start in range(0, len(live), _CHUNK):
-        chunk = live[start:start + _CHUNK]
-        if len(best) >= limit and chunk[0].ub < best[0][0]:
-            break
-        todo = [c for c in chunk if any(i not in c.known for i in range(npos))]
-        if todo:
-            resolved += len(todo)
-            if resolved > RESOLVE_MAX or not _resolve_all(conn, todo, phrases, npos, weights,
-                                                          avgdl):
-                return None
-        for c in chunk:
-            if c.rid < 0 or not _matches(shape, lambda i, c=c: c.known[i] > 0):
-                continue  # gone, or does not match after all
-            score = 0.0
-            for i in range(npos):
-                score += c.known[i]
-            item = (score, -c.rid)
-            if len(best) < limit:
-                heapq.heappush(best, item)
-            elif item > best[0]:
-                heapq.heapreplace(best, item)
+    for c in live:
+        score = 0.0
+        for i in range(npos):
+            score += c.known[i]
+        if not score > 0.0:
+            continue  # gone, or holds none of the phrases after all
+        item = (score, -c.rid)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
     if len(best) < limit or rest_ub >= best[0][0]:
         return None  # papers never scored might still belong in the top k
     return sorted((-s, -r) for s, r in best)
