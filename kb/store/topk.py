@@ -819,27 +819,6 @@ def _ranked(conn: sqlite3.Connection, shape: Shape, phrases: list[str], npos: in
 _CHUNK = 16  # candidates scored per round (one statement per phrase for those unknown)
 
 
-def _resolve_all(conn: sqlite3.Connection, todo: list[_Cand], phrases: list[str], npos: int,
-                 weights: dict[str, float], avgdl: float) -> bool:
-    """Fill in the unknown shares of ``todo`` from the index; ``False`` if it cannot be done
-    exactly (a phrase whose instances may overlap). A paper gone gets ``rid = -1``."""
-    dls = lengths(conn, [c.rid for c in todo])
-    for i in range(npos):
-        need = [c for c in todo if i not in c.known]
-        if not need:
-            continue
-        if _may_overlap(phrases[i]):
-            return False
-        tfs = _resolve(conn, phrases[i], [c.rid for c in need if c.rid in dls])
-        for c in need:
-            tf = tfs.get(c.rid, 0)
-            c.known[i] = term(weights[phrases[i]], tf, dls[c.rid], avgdl) if tf else 0.0
-    for c in todo:
-        if c.rid not in dls:
-            c.rid = -1
-    return True
-
-
 def _from_small(shape: Shape, phrases: list[str], small: dict[str, dict[int, float]],
                 limit: int) -> list[tuple[float, int]]:
     """Every phrase is narrow: each matching paper's share of each phrase is known."""
