@@ -494,8 +494,9 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
             return _and_query(conn, shape.groups[0], phrases, limit)
         return None
     rows, tokens = totals(conn)
-    if not rows:
-        return None
+    if not rows or conn.execute("SELECT count(*) FROM (SELECT 1 FROM papers_fts_changed "
+                                "LIMIT ?)", [QUEUE_MAX + 1]).fetchone()[0] > QUEUE_MAX:
+        return None  # more changed than rescoring is worth (a read-only KB cannot settle)
     # Made on first use: lists of words and prefixes only. Counting a multi-word phrase's
     # matches costs about what FTS5's ranking of it does: their lists are made ahead
     # (kb.store.search.prepare_lists: hyphenated terms).
