@@ -3,6 +3,8 @@
     python benchmarks/search_mix.py                 # 100,000 papers, 400 queries
     python benchmarks/search_mix.py --papers 10000  # a smoke run
     python benchmarks/search_mix.py --keep /tmp/kb  # keep (or reuse) the generated KB
+    python benchmarks/search_mix.py --lists cold    # lists made by the queries that need them
+    python benchmarks/search_mix.py --lists none    # FTS5 ranks every query itself
 
 The store is generated with realistic-looking text (~1.3 KB a paper): titles and abstracts
 drawn from a Zipf-weighted vocabulary of real machine-learning English (function words and
@@ -11,6 +13,12 @@ domain words first, then a tail of made-up rare terms), hyphenated terms both wa
 ß, đ), DOIs and arXiv ids. The queries are drawn from their own seed, in these classes:
 common word, rare word, 2-word phrase, 3-word phrase, prefix of 1-4 letters, author,
 hyphenated term, operators (OR, NOT, -word, NEAR), long unquoted query (5-8 words), id.
+
+Impact lists (:mod:`kb.store.topk`): ``prepared`` (the default) makes them first with
+``search.prepare_lists`` (words, 1-3 letter prefixes and hyphenated terms that look broad in
+a sample of 2,000 papers' text, never the query set; its time is reported apart), then
+the queries run with ``build=True`` (a broad phrase still without a list gets one inside
+that query's time); ``cold`` starts with none.
 
 Reported: CPU time per query (``time.process_time``; the machine is shared) p50/p95/p99 per
 class and overall, whether each top 20 equals FTS5's own uncapped ``ORDER BY rank`` top 20
@@ -207,22 +215,39 @@ def plain_index_bytes(conn, n: int) -> int:
     return size
 
 
-def run(root: Path, n: int, k: int) -> dict:
+def _bytes(conn, *names: str) -> int:
+    marks = ",".join("?" * len(names))
+    return conn.execute(f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({marks})",
+                        names).fetchone()[0]
+
+
+def run(root: Path, n: int, k: int, lists: str = "prepared") -> dict:
+    """``lists``: "prepared" (topk.prepare first, timed apart), "cold" (each list made by
+    the first query that needs it, inside that query's time) or "none" (FTS5 ranks all)."""
     from kb.config import KB
-    from kb.store.search import fts_query, search_results
+    from kb.store import topk
+    from kb.store.search import fts_query, prepare_lists, search_results
 
     kb = KB(root)
     conn = kb.conn
+    with kb.write():
+        topk.clear(conn)
+    prepared = {"lists": 0, "cpu_s": 0.0}
+    if lists == "prepared":
+        t0 = time.process_time()
+        prepared["lists"] = prepare_lists(conn)
+        prepared["cpu_s"] = time.process_time() - t0
+    build = lists != "none"
     qs = make_queries(k)
-    for _, q in qs[:20]:  # warm the page cache
-        search_results(conn, q, limit=20)
+    for _, q in make_queries(20, seed=99):  # warm the page cache (queries not measured)
+        search_results(conn, q, limit=20, build=build)
     by: dict[str, list[float]] = {}
     wall: list[float] = []
     exact = mismatched = 0
     examples: list[str] = []
     for cls, q in qs:
         w0, t0 = time.perf_counter(), time.process_time()
-        hits = search_results(conn, q, limit=20).hits
+        hits = search_results(conn, q, limit=20, build=build).hits
         by.setdefault(cls, []).append((time.process_time() - t0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
         fq = fts_query(q, conn)
@@ -238,6 +263,8 @@ def run(root: Path, n: int, k: int) -> dict:
             mismatched += 1
             examples.append(q)
     index = conn.execute("SELECT sum(length(block)) FROM papers_fts_data").fetchone()[0]
+    list_bytes = _bytes(conn, "papers_fts_top", "papers_fts_lists", "papers_fts_changed")
+    list_count = conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
     plain = plain_index_bytes(conn, n)
     kb.close()
     every = [x for v in by.values() for x in v]
@@ -248,7 +275,11 @@ def run(root: Path, n: int, k: int) -> dict:
         "classes": {c: {"n": len(v), "p50_ms": pct(v, .5), "p95_ms": pct(v, .95),
                         "p99_ms": pct(v, .99), "max_ms": max(v)} for c, v in by.items()},
         "top20_equal": exact, "top20_different": mismatched, "different_examples": examples[:5],
-        "index_bytes_per_paper": index / n, "plain_fts5_bytes_per_paper": plain / n,
+        "index_bytes_per_paper": (index + list_bytes) / n,
+        "plain_fts5_bytes_per_paper": plain / n,
+        "list_bytes_per_paper": list_bytes / n, "lists_at_end": list_count,
+        "lists_mode": lists, "prepared_lists": prepared["lists"],
+        "prepare_cpu_s": prepared["cpu_s"],
     }
 
 
@@ -258,6 +289,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--keep", type=Path, default=None, help="build (or reuse) the KB here")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--lists", choices=("prepared", "cold", "none"), default="prepared",
+                    help="impact lists made first (prepared), by the queries (cold), or none")
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mtlkb-mix-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), load "
@@ -266,7 +299,9 @@ def main() -> None:
         dt = build(root, args.papers)
         size = (root / "mtlkb.db").stat().st_size
         print(f"built {args.papers:,} papers in {dt:.1f} s CPU ({size / 1e6:.0f} MB store)")
-    r = run(root, args.papers, args.queries)
+    r = run(root, args.papers, args.queries, args.lists)
+    if args.lists == "prepared":
+        print(f"prepared {r['prepared_lists']} impact lists in {r['prepare_cpu_s']:.1f} s CPU")
     print(f"\n{r['queries']} queries on {r['papers']:,} papers, CPU ms per query: "
           f"p50 {r['p50_ms']:.2f}, p95 {r['p95_ms']:.2f}, p99 {r['p99_ms']:.2f}, "
           f"max {r['max_ms']:.1f} (wall p95 {r['wall_p95_ms']:.2f})")
@@ -277,7 +312,8 @@ def main() -> None:
           + (f" (different: {r['different_examples']})" if r["top20_different"] else ""))
     print(f"index {r['index_bytes_per_paper'] / 1024:.2f} KB a paper; plain FTS5 of the same "
           f"content {r['plain_fts5_bytes_per_paper'] / 1024:.2f} KB "
-          f"(+{(r['index_bytes_per_paper'] - r['plain_fts5_bytes_per_paper']) / 1024:.2f} KB)")
+          f"(+{(r['index_bytes_per_paper'] - r['plain_fts5_bytes_per_paper']) / 1024:.2f} KB); "
+          f"of which {r['lists_at_end']} impact lists {r['list_bytes_per_paper'] / 1024:.2f} KB")
     if args.json:
         print(json.dumps(r, indent=2))
 

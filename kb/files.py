@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["write_atomic", "write_new"]
@@ -29,11 +30,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _temp_beside(path: Path, data: bytes, *, fsync: bool) -> str:
+def _temp_beside(path: Path, data: bytes | Iterable[str], *, fsync: bool) -> str:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         try:
-            _write_all(fd, data)
+            if isinstance(data, bytes):
+                _write_all(fd, data)
+            else:  # text in pieces (a streamed export), never all in memory
+                for chunk in data:
+                    _write_all(fd, chunk.encode("utf-8"))
             if fsync:
                 os.fsync(fd)
         finally:
@@ -44,8 +49,10 @@ def _temp_beside(path: Path, data: bytes, *, fsync: bool) -> str:
     return tmp
 
 
-def write_atomic(path: Path | str, data: str | bytes, *, fsync: bool = True) -> Path:
-    """Replace ``path`` with ``data`` (text is UTF-8, ``\\n`` line ends) atomically."""
+def write_atomic(path: Path | str, data: str | bytes | Iterable[str], *, fsync: bool = True
+                 ) -> Path:
+    """Replace ``path`` with ``data`` (text is UTF-8, ``\\n`` line ends) atomically. ``data``
+    may be text in pieces (an iterable of ``str``), written as they come."""
     path = Path(path)
     if not str(path.parent):
         path = Path(".") / path

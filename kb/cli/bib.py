@@ -6,7 +6,7 @@ import typer
 
 from kb.cli.output import fail, is_tty, require_kb
 from kb.core.bib_import import run
-from kb.core.export import FORMATS
+from kb.core.export import FORMATS, export_chunks
 from kb.core.export import export as run_export
 
 app = typer.Typer()
@@ -56,9 +56,11 @@ def export(
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     kb = require_kb(ctx)
+    if output is None:  # streamed: a large KB never sits in memory as one text
+        for chunk in export_chunks(kb, fmt):
+            typer.echo(chunk, nl=False)
+        return
     try:
-        text = run_export(kb, fmt, output, replace=force)
+        run_export(kb, fmt, output, replace=force)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
-    if text is not None:
-        typer.echo(text, nl=False)

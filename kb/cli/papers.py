@@ -65,11 +65,12 @@ def list_(
     if sort not in SORTS:
         fail(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
     sync_notes(kb)
-    papers = list_papers(kb.db, topic=topic, sort=sort, limit=limit)
-    if as_json:
-        echo_json([p.public_dict() for p in papers])
+    if as_json:  # streamed: a large KB never sits in memory
+        for chunk in core.list_json(kb, topic=topic, sort=sort, limit=limit):
+            typer.echo(chunk, nl=False)
+        typer.echo("")
         return
-    paper_table(papers)
+    paper_table(list_papers(kb.db, topic=topic, sort=sort, limit=limit))
 
 
 @app.command()

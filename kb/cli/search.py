@@ -23,7 +23,7 @@ def search(
     """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
     kb = require_kb(ctx)
     sync_notes(kb)
-    results = search_results(kb.conn, " ".join(query), limit=limit)
+    results = search_results(kb.conn, " ".join(query), limit=limit, build=not kb.read_only)
     hits = results.hits
     if results.capped:
         typer.echo(f"note: over {RANK_CAP} papers match; the {RANK_CAP} most recently added "

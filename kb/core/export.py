@@ -15,6 +15,7 @@ dataset links, citations, institutions, summaries, cached enrichment
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.config import KB, KBError
@@ -23,7 +24,7 @@ from kb.core.social import export_social
 from kb.files import write_atomic
 from kb.models import Paper, PaperVersion
 from kb.sources import bibtex_writer
-from kb.store.papers import list_papers
+from kb.store.papers import iter_papers, list_papers
 from kb.store.versions import all_aliases, all_versions, preprints
 
 FORMATS = ("bibtex", "json")
@@ -94,22 +95,46 @@ def identity_json(obj: dict, aliases: list[str], versions: list[PaperVersion]) -
     return obj
 
 
-def to_json(kb: KB, papers: list[Paper]) -> str:
+def to_json(kb: KB, papers: Iterable[Paper]) -> str:
+    return "".join(json_chunks(kb, papers))
+
+
+def _indented(obj: object, level: int) -> str:
+    """``obj`` as ``json.dumps(..., indent=2)`` writes it ``level`` indents deep."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * level)
+
+
+def json_chunks(kb: KB, papers: Iterable[Paper]) -> Iterator[str]:
+    """The JSON export, a paper at a time: the same text as ``json.dumps`` of the whole
+    ``{"papers": [...], "social": {...}, "record": {...}}`` with ``indent=2``, never all the
+    papers in memory."""
     aliases, versions = all_aliases(kb.db), all_versions(kb.db)
-    data = {"papers": [identity_json(paper_json(p), aliases.get(p.key or "", []),
-                                     versions.get(p.key or "", [])) for p in papers],
-            "social": export_social(kb), "record": export_record(kb)}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    yield '{\n  "papers": ['
+    sep = "\n    "
+    for paper in papers:
+        obj = identity_json(paper_json(paper), aliases.get(paper.key or "", []),
+                            versions.get(paper.key or "", []))
+        yield sep + _indented(obj, 2)
+        sep = ",\n    "
+    yield ("\n  ]" if sep != "\n    " else "]") + ',\n  "social": '
+    yield _indented(export_social(kb), 1) + ',\n  "record": '
+    yield _indented(export_record(kb), 1) + "\n}\n"
 
 
 # -- the command's core ------------------------------------------------------------------
-def export_text(kb: KB, fmt: str) -> str:
+def export_chunks(kb: KB, fmt: str) -> Iterator[str]:
+    """The export as pieces of text (JSON streams a paper at a time)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(FORMATS)})")
-    papers = list_papers(kb.db, sort="key")
     if fmt == "json":
-        return to_json(kb, papers)
-    return to_bibtex(papers, all_aliases(kb.db), preprints(kb.db))
+        return json_chunks(kb, iter_papers(kb.db, sort="key"))
+    return iter([to_bibtex(list_papers(kb.db, sort="key"), all_aliases(kb.db),
+                           preprints(kb.db))])
+
+
+def export_text(kb: KB, fmt: str) -> str:
+    return "".join(export_chunks(kb, fmt))
 
 
 def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = False
@@ -118,8 +143,7 @@ def export(kb: KB, fmt: str, output: Path | None = None, *, replace: bool = Fals
     existing ``output`` is replaced only with ``replace``."""
     if output is not None and not replace and Path(output).exists():
         raise KBError(f"{output} exists (pass --force to replace it)")
-    text = export_text(kb, fmt)
     if output is None:
-        return text
-    write_atomic(output, text)
+        return export_text(kb, fmt)
+    write_atomic(output, export_chunks(kb, fmt))
     return None

@@ -1,11 +1,31 @@
-"""Operations on papers already in the store: tag, untag, remove."""
+"""Operations on papers already in the store: list as JSON, tag, untag, remove."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kb.config import KB, KBError
-from kb.store.papers import add_topics, delete_paper, remove_topics, resolve_key
+from kb.store.papers import add_topics, delete_paper, iter_papers, remove_topics, resolve_key
+
+
+def json_array(items: Iterable[object]) -> Iterator[str]:
+    """``items`` as the text of ``json.dumps(list(items), indent=2, ensure_ascii=False,
+    default=str)`` (no final newline), an item at a time."""
+    sep = "[\n  "
+    for item in items:  # (json.dumps writes an empty array as [])
+        text = json.dumps(item, indent=2, ensure_ascii=False, default=str)
+        yield sep + text.replace("\n", "\n  ")
+        sep = ",\n  "
+    yield "[]" if sep == "[\n  " else "\n]"
+
+
+def list_json(kb: KB, *, topic: str | None = None, sort: str = "key",
+              limit: int | None = None) -> Iterator[str]:
+    """``list --json``: the papers' public records as a JSON array, streamed."""
+    return json_array(p.public_dict() for p in iter_papers(kb.db, topic=topic, sort=sort,
+                                                           limit=limit))
 
 
 @dataclass

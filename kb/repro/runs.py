@@ -117,9 +117,10 @@ def sweep_stale_runs(kb: KB) -> list[str]:
 
     SIGTERM and Ctrl-C are recorded by the run itself; SIGKILL, an out-of-memory kill or a
     power cut leave the row ``running``. Rows from another host (a KB on a shared drive)
-    and rows recorded before the pid was kept are left alone. Returns the swept ids.
+    and rows recorded before the pid was kept are left alone. Returns the swept ids. A
+    read-only KB is read as it is (a read command never needs the write lock).
     """
-    if not kb.has_store:
+    if not kb.has_store or kb.read_only:
         return []
     host = socket.gethostname()
     stale = [(rid, pid) for rid, pid in store.running_on(kb.conn, host)

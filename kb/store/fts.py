@@ -21,6 +21,9 @@ and FTS5's own ``integrity-check`` holds):
   ``authors_text`` of the noted papers: mtlkb runs it when it opens a writable store and
   before committing its own writes. A row trigger recomputing the text itself would re-index
   a paper once per link row of a multi-row insert.
+- Every insert, indexed update and delete also notes the paper's rowid in
+  ``papers_fts_changed``, so the impact lists of :mod:`kb.store.topk` (fast exact top k)
+  rescore exactly the papers written since they were made.
 - On open, :func:`keep_in_step` checks (one query) that every trigger is there; a tool that
   dropped them (sqlite-utils ``transform()`` does) leaves writes unindexed that nothing
   recorded, so the index is then rebuilt and the texts recomputed (only then, not per open).
@@ -95,12 +98,20 @@ def _create(conn: sqlite3.Connection, name: str, content: str | None = None) -> 
     conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({_ALL}, {external}{TOKENIZE_ARG})")
 
 
+def _note_changed(rid: str) -> str:
+    """A trigger statement noting ``rid`` for :mod:`kb.store.topk`. Not ``INSERT OR IGNORE``:
+    an outer statement's conflict policy (an upsert's) overrides a trigger's own."""
+    return (f"INSERT INTO papers_fts_changed(rid) SELECT {rid} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM papers_fts_changed WHERE rid = {rid});")
+
+
 def _create_triggers(conn: sqlite3.Connection) -> None:
     for name in TRIGGERS + _OLD:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    ins = f"INSERT INTO papers_fts(rowid, {_ALL}) VALUES (new.rowid, {_values('new.')});"
+    ins = (f"INSERT INTO papers_fts(rowid, {_ALL}) VALUES (new.rowid, {_values('new.')}); "
+           f"{_note_changed('new.rowid')}")
     delete = (f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) "
-              f"VALUES ('delete', old.rowid, {_values('old.')});")
+              f"VALUES ('delete', old.rowid, {_values('old.')}); {_note_changed('old.rowid')}")
     conn.execute(
         "CREATE TRIGGER mtlkb_papers_bi BEFORE INSERT ON papers BEGIN "
         "DELETE FROM papers_fts_replaced; "
@@ -112,15 +123,17 @@ def _create_triggers(conn: sqlite3.Connection) -> None:
         f"INSERT INTO papers_fts(papers_fts, rowid, {_ALL}) SELECT 'delete', rid, {_ALL} "
         "FROM papers_fts_replaced r WHERE r.rid = new.rowid "
         "OR NOT EXISTS (SELECT 1 FROM papers WHERE rowid = r.rid); "
+        "INSERT INTO papers_fts_changed(rid) SELECT rid FROM papers_fts_replaced r "
+        "WHERE NOT EXISTS (SELECT 1 FROM papers_fts_changed c WHERE c.rid = r.rid); "
         f"DELETE FROM papers_fts_replaced; {ins} END"
     )
     conn.execute(
         "CREATE TRIGGER mtlkb_papers_ad AFTER DELETE ON papers BEGIN "
         f"{delete} DELETE FROM papers_fts_replaced WHERE rid = old.rowid; END"
     )
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["rowid", *SOURCE_COLUMNS])
+    differs = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ["rowid", *SOURCE_COLUMNS])
     conn.execute(
-        f"CREATE TRIGGER mtlkb_papers_au AFTER UPDATE ON papers WHEN {changed} BEGIN "
+        f"CREATE TRIGGER mtlkb_papers_au AFTER UPDATE ON papers WHEN {differs} BEGIN "
         f"{delete} {ins} DELETE FROM papers_fts_replaced WHERE rid = old.rowid; END"
     )
     note = "INSERT OR IGNORE INTO papers_text_pending(key) VALUES"
@@ -154,6 +167,8 @@ def _create_triggers(conn: sqlite3.Connection) -> None:
 
 def ensure_fts(conn: sqlite3.Connection) -> None:
     """(Re)create the FTS5 index over papers with its triggers, and repopulate it."""
+    from kb.store import topk  # (topk imports this module)
+
     for name in TRIGGERS + _OLD:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     conn.execute("DROP TABLE IF EXISTS papers_fts_vocab")
@@ -165,6 +180,8 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS papers_fts_replaced(rid INTEGER PRIMARY KEY, {_ALL})")
     conn.execute("CREATE TABLE IF NOT EXISTS papers_text_pending(key TEXT PRIMARY KEY)")
     conn.execute("DELETE FROM papers_fts_replaced")
+    topk.create_tables(conn)
+    topk.clear(conn)  # the lists describe the index being replaced
     _create(conn, "papers_fts", "papers_fts_content")
     # Persistent ranking: title, ids and authors count more than abstract and note text.
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('rank', ?)", [RANK])
@@ -214,17 +231,23 @@ def state(conn: sqlite3.Connection) -> tuple[bool, bool]:
 
 
 def catch_up(conn: sqlite3.Connection) -> None:
-    """Recompute the pending papers' texts (the index follows through the triggers)."""
+    """Recompute the pending papers' texts (the index follows through the triggers), and
+    settle the impact lists (:func:`kb.store.topk.settle`)."""
+    from kb.store import topk
+
     if state(conn)[1]:
         recompute_texts(conn)
+    topk.settle(conn)
 
 
 def keep_in_step(conn: sqlite3.Connection) -> str | None:
     """Repair the triggers (and rebuild the index) if a tool dropped any, and catch up the
     pending texts. One query when all is well. Says what it repaired, if anything.
     ``conn`` must be writable; runs in its own ``BEGIN IMMEDIATE`` unless in a transaction."""
+    from kb.store import topk
+
     complete, pending = state(conn)
-    if complete and not pending:
+    if complete and not pending and not topk.unsettled(conn):
         return None
     own = not conn.in_transaction
     if own:
@@ -237,6 +260,7 @@ def keep_in_step(conn: sqlite3.Connection) -> str | None:
             done = "the search index's triggers were missing: restored, index rebuilt"
         elif pending:
             recompute_texts(conn)
+        topk.settle(conn)
     except BaseException:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from kb.store import fts
+from kb.store import fts, topk
 
 migrations = Migrations("mtlkb")
 
@@ -382,3 +382,12 @@ def m011_paper_record(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m012_search_lists(db: sqlite_utils.Database) -> None:
+    """Impact lists for fast exact bm25 top k, and the rowids the index triggers note as
+    changed (issue 14); see :mod:`kb.store.topk`. The triggers that fill
+    ``papers_fts_changed`` are made by :func:`ensure_fts`, which runs after every migration.
+    """
+    topk.create_tables(db.conn)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -716,6 +716,19 @@ def list_papers(
     limit: int | None = None,
 ) -> list[Paper]:
     """All papers (optionally those tagged ``topic``), sorted by ``sort`` (see :data:`SORTS`)."""
+    return list(iter_papers(db, topic=topic, sort=sort, limit=limit))
+
+
+def iter_papers(
+    db: sqlite_utils.Database,
+    *,
+    topic: str | None = None,
+    sort: str = "key",
+    limit: int | None = None,
+    batch: int = 500,
+) -> Iterator[Paper]:
+    """Like :func:`list_papers`, read ``batch`` rows at a time (a whole store never sits in
+    memory: ``export`` and ``list --json`` stream)."""
     where, params = "", []
     if topic:
         where = "WHERE key IN (SELECT paper_key FROM paper_topics WHERE topic = ?)"
@@ -723,7 +736,10 @@ def list_papers(
     sql = f"SELECT * FROM papers {where} ORDER BY {SORTS[sort]}"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return _papers_from_rows(db, _rows(db, sql, params))
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    while rows := cur.fetchmany(batch):
+        yield from _papers_from_rows(db, [dict(zip(names, r, strict=True)) for r in rows])
 
 
 def delete_paper(db: sqlite_utils.Database, key: str) -> bool:

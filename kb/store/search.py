@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kb.store import topk
 from kb.store.fts import WEIGHTS, fold
 
 if TYPE_CHECKING:
@@ -133,36 +134,58 @@ def term_is_short(word: str) -> bool:
     return len(word) < 2 * _SPLIT_MIN or not word.isascii() or not word.isalpha()
 
 
-def _render_term(term: _Term, conn: sqlite3.Connection | None, in_near: bool) -> str:
+def _term_phrases(term: _Term, conn: sqlite3.Connection | None, in_near: bool) -> list[str]:
+    """The FTS5 phrases ``term`` stands for (any of them matches)."""
     phrase = _phrase(term)
     if in_near or term.prefix:
-        return phrase
+        return [phrase]
     if term.compound:
-        return f'({phrase} OR "{"".join(term.words)}")'
+        return [phrase, f'"{"".join(term.words)}"']
     if len(term.words) == 1:
-        alts = _splits(conn, term.words[0].lower())
-        if alts:
-            return "(" + " OR ".join([phrase, *alts]) + ")"
-    return phrase
+        return [phrase, *_splits(conn, term.words[0].lower())]
+    return [phrase]
 
 
-def _render(q: _Query, conn: sqlite3.Connection | None) -> str | None:
+def _alternatives(phrases: list[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+
+
+@dataclass
+class _Plan:
+    query: str | None  # the FTS5 query
+    shape: topk.Shape | None  # the same query for the impact lists (None: FTS5 ranks it)
+
+
+def _plan(q: _Query, conn: sqlite3.Connection | None) -> _Plan:
     parts: list[str] = []
+    groups: list[list[list[str]]] = []
+    near = False
     for unit in q.units:
         if parts:
             parts.append(unit.op)
+        if unit.op == "OR" or not groups:
+            groups.append([])
         if unit.near is not None:
-            inner = " ".join(_render_term(t, conn, True) for t in unit.terms)
+            near = True
+            inner = " ".join(_phrase(t) for t in unit.terms)
             parts.append(f"NEAR({inner}, {unit.near})")
-        else:
-            parts.append(_render_term(unit.terms[0], conn, False))
+            continue
+        alts = _term_phrases(unit.terms[0], conn, False)
+        groups[-1].append(alts)
+        parts.append(_alternatives(alts))
     if not parts:
-        return None
+        return _Plan(None, None)
     query = " ".join(parts)
+    excluded: list[str] = []
     if q.excluded:
-        out = " OR ".join(_render_term(t, conn, False) for t in q.excluded)
-        query = f"({query}) NOT ({out})"
-    return query
+        for t in q.excluded:
+            excluded += _term_phrases(t, conn, False)
+        query = f"({query}) NOT ({' OR '.join(excluded)})"
+    # FTS5 counts a phrase in bm25 when the paper holds it, except inside an AND that an OR
+    # sits above (the AND's phrases may or may not count): such queries are ranked by FTS5.
+    mixed = len(groups) > 1 and any(len(g) > 1 for g in groups)
+    shape = None if near or mixed else topk.Shape(groups, excluded)
+    return _Plan(query, shape)
 
 
 def fts_query(text: str, conn: sqlite3.Connection | None = None) -> str | None:
@@ -172,7 +195,7 @@ def fts_query(text: str, conn: sqlite3.Connection | None = None) -> str | None:
     and only AND / OR / NOT / NEAR written in capitals are operators. With ``conn``, a
     single word is also looked for as the two words it is made of (``multitask``).
     """
-    return _render(parse(text), conn)
+    return _plan(parse(text), conn).query
 
 
 # Kept for callers from before the ranking was exact (no paper is left unranked now).
@@ -202,40 +225,76 @@ def search(db: Connectable, text: str, limit: int = 50) -> list[Hit]:
     return search_results(db, text, limit).hits
 
 
-def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None = None
-                   ) -> Results:
+def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None = None,
+                   *, build: bool = False) -> Results:
     """Like :func:`search`, as :class:`Results`. ``db`` is a ``sqlite3.Connection`` or a
-    sqlite-utils ``Database``. The top ``limit`` are FTS5's own bm25 top ``limit``."""
+    sqlite-utils ``Database``. The top ``limit`` are FTS5's own bm25 top ``limit``: read
+    from the impact lists of :mod:`kb.store.topk` where they prove it, else ranked by FTS5
+    over every match. ``build``: the store may be written to make a missing list."""
     conn: sqlite3.Connection = getattr(db, "conn", db)
-    query = fts_query(text, conn)
+    plan = _plan(parse(text), conn)
+    query = plan.query
     if not query or limit <= 0:
         return Results([], False)
-    # SQLite's sorter keeps the best ``limit`` rows in a heap as bm25 is worked out for each
-    # match; FTS5's own ORDER BY rank sorts them all through a nested statement (~1.6x the
-    # time on a broad query). Same scores; snippets only for the rows kept.
-    best = conn.execute(
-        f"SELECT rowid, {_BM25} AS score FROM papers_fts WHERE papers_fts MATCH ? "
-        "ORDER BY score, rowid LIMIT ?",
-        [query, limit],
-    ).fetchall()
+    best = topk.top(conn, plan.shape, limit, build) if plan.shape else None
+    if best is None:
+        # SQLite's sorter keeps the best ``limit`` rows in a heap as bm25 is worked out for
+        # each match; FTS5's own ORDER BY rank sorts them all through a nested statement
+        # (~1.6x the time on a broad query). Same scores; snippets only for the rows kept.
+        best = conn.execute(
+            f"SELECT {_BM25} AS score, rowid FROM papers_fts WHERE papers_fts MATCH ? "
+            "ORDER BY score, rowid LIMIT ?",
+            [query, limit],
+        ).fetchall()
     if not best:
         return Results([], False)
-    details = _details(conn, query, [r[0] for r in best])
+    details = _details(conn, query, [r[1] for r in best])
     hits = []
-    for rowid, score in best:
+    for score, rowid in best:
         key, snip, title, year = details[rowid]
         hits.append(Hit(key, score, snip, title, year))
     return Results(hits, False)
 
 
+def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
+    """Make ahead the impact lists (:mod:`kb.store.topk`) that searches of broad words,
+    prefixes and hyphenated terms (both ways: ``multi-task``, ``multitask``) would make on
+    first use; how many were made. ``conn`` must be writable."""
+    def lists() -> int:
+        return conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
+
+    before = lists()
+    topk.prepare(conn, sample)
+    # words that a search also looks for as two (datasets: "data sets"), hyphenated terms
+    words = [r[0].strip('"') for r in conn.execute(
+        "SELECT phrase FROM papers_fts_lists WHERE phrase NOT LIKE '%*' AND dfs IS NULL")]
+    texts = [w for w in words if not term_is_short(w)]
+    for compound in topk.broad_compounds(conn, sample):
+        texts += [compound, compound.replace("-", "")]
+    have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
+    for text in dict.fromkeys(texts):
+        shape = _plan(parse(text), conn).shape
+        if not shape or len(shape.groups) != 1 or len(shape.groups[0]) != 1:
+            continue
+        phrases = shape.groups[0][0]
+        if " OR ".join(phrases).lower() in have:
+            continue
+        if len(phrases) > 1:
+            topk.build_union(conn, phrases)
+        else:
+            topk.build_list(conn, phrases[0])
+    return lists() - before
+
+
 def _details(conn: sqlite3.Connection, query: str, rowids: list[int]) -> dict[int, tuple]:
     """Key, snippet, title and year of the papers ``rowids``, which all match ``query``.
 
-    Seeking each paper by rowid is cheap for words and phrases; a prefix's merged list would
-    be rebuilt at every seek, so with a prefix the range of rowids is walked once instead.
+    Seeking each paper by rowid is cheap for words, phrases and prefixes of up to 3 letters
+    (FTS5's prefix indexes); a longer prefix's merged list would be rebuilt at every seek,
+    so then the range of rowids is walked once instead.
     """
     marks = ",".join("?" * len(rowids))
-    if "*" in query:
+    if re.search(r'\w{4,}"\*', query):  # a prefix longer than the prefix indexes
         where = f"papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})"
         args = [min(rowids), max(rowids), *rowids]
     else:
