@@ -18,7 +18,10 @@
   var CJK = /[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
   var WORD = /[\p{L}\p{N}]+/gu;
   var MARKS = /\p{M}+/gu;
-  var MAX_GROUPS = 200, MAX_EXPAND = 400;
+  // Material shows 10 pages at a time and loads more while scrolling; 100 pages and 6
+  // sections a page keep each keystroke's answer small at thousands of papers.
+  var MAX_GROUPS = 100, MAX_SECTIONS = 6, MAX_EXPAND = 400;
+  var plainCache = new Map();
   var docs = [], pageOf = [], byLoc = new Map(), terms = null, tIdx = null, xIdx = null;
   var tRaw = null, xRaw = null;  // prebuilt index: posting lists still encoded
 
@@ -157,9 +160,18 @@
     });
   }
   // Plain text with the query words marked; `cut` keeps ~300 characters around the first.
+  function plainOf(raw) {
+    var c = plainCache.get(raw);
+    if (c === undefined) {
+      var plain = strip(raw).replace(/\s+/g, " ").trim();
+      c = [plain, fold(plain)];
+      if (plainCache.size > 20000) plainCache.clear();
+      plainCache.set(raw, c);
+    }
+    return c;
+  }
   function mark(raw, qwords, cut) {
-    var plain = strip(raw).replace(/\s+/g, " ").trim();
-    var f = fold(plain);
+    var pf = plainOf(raw), plain = pf[0], f = pf[1];
     var hits = [];
     if (f.length === plain.length) {  // folding kept offsets: mark on the original
       for (var q = 0; q < qwords.length; q++) {
@@ -226,7 +238,7 @@
       // The page's own document first: Material titles a group by its first item, so a hit
       // in a note section is shown under the paper's title, not the section's.
       var own = g.ids.filter(function (x) { return x[0] === page; });
-      var rest = g.ids.filter(function (x) { return x[0] !== page; }).slice(0, 11);
+      var rest = g.ids.filter(function (x) { return x[0] !== page; }).slice(0, MAX_SECTIONS - 1);
       return [make(page, own.length ? own[0][1] : 0, per, qw)].concat(
         rest.map(function (x) { return make(x[0], x[1], per, qw); }));
     });
