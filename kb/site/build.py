@@ -267,6 +267,7 @@ def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False,
             write_index(scratch, cache)
             cache.save()
         write_worker_sources(scratch)
+        relative_404(scratch, _raw_config(config_text(kb)[0]))
         state_path.write_text(json.dumps({"fingerprint": fingerprint, "files": fronts}),
                               encoding="utf-8")
     sync = sync_tree(scratch, target, staging / SYNC_NAME)
@@ -358,6 +359,28 @@ def _dirty_safe(kb: KB) -> bool:
     for item in raw.get("plugins") or []:
         names += list(item) if isinstance(item, dict) else [str(item)]
     return all(n.split("/")[-1] in DIRTY_SAFE_PLUGINS for n in names)
+
+
+_ROOT_ABS = re.compile(r'(\b(?:href|src)=")/(?!/)')
+
+
+def relative_404(site_dir: Path, raw: dict[str, Any]) -> bool:
+    """Make ``404.html``'s links relative when no ``site_url`` is set.
+
+    MkDocs renders the 404 page with root-absolute links (``/assets/...``): from file://
+    they point at the file system's root, so the page showed unstyled and its links led
+    nowhere. It sits at the site's root, so the same paths without the slash are right
+    from file://; a server that answers a deeper missing path with this page needs
+    ``site_url`` set (then MkDocs' absolute links are kept).
+    """
+    page = site_dir / "404.html"
+    if raw.get("site_url") or not page.is_file():
+        return False
+    html = page.read_text(encoding="utf-8")
+    fixed = _ROOT_ABS.sub(r"\1", html).replace('"base": "/"', '"base": "."')
+    if fixed != html:
+        page.write_text(fixed, encoding="utf-8")
+    return fixed != html
 
 
 SYNC_NAME = "sync_state.json"

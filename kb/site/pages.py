@@ -13,6 +13,7 @@ from typing import Any
 
 from kb.site.data import SiteData
 from kb.site.escape import oneline, text
+from kb.site.names import display_name
 from kb.site.pieces import (
     Artifacts,
     author_href,
@@ -191,8 +192,8 @@ def author_entry(data: SiteData, name: str) -> str:
     topics: dict[str, int] = {}
     for p in papers:
         for a in p.authors:
-            if a.name and a.name != name:
-                coauthors[a.name] = coauthors.get(a.name, 0) + 1
+            if display_name(a) and display_name(a) != name:
+                coauthors[display_name(a)] = coauthors.get(display_name(a), 0) + 1
         for t in p.topics:
             topics[t] = topics.get(t, 0) + 1
     out = [f'<section class="mtlkb-author"><h2 id="{data.author_slug[name]}">{oneline(name)}'

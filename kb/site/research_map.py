@@ -14,6 +14,7 @@ from typing import Any
 
 from kb.site.data import SiteData
 from kb.site.escape import attr, text
+from kb.site.names import display_name
 
 WIDTH = 1600
 SPACING = 16.0       # paper spacing on the spiral
@@ -38,7 +39,7 @@ def _select(data: SiteData, max_papers: int) -> list[str]:
         return sorted(keys)
     score = {}
     for p in data.papers:
-        links = sum(len(data.author_papers.get(a.name, ())) - 1 for a in p.authors)
+        links = sum(len(data.author_papers.get(display_name(a), ())) - 1 for a in p.authors)
         score[p.key] = (data.notes[p.key].exists, len(p.topics), links, p.year or 0)
     return sorted(sorted(keys, key=lambda k: score[k], reverse=True)[:max_papers])
 

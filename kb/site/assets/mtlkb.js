@@ -1,6 +1,11 @@
-/* mtlkb: sort and filter the generated tables (local, no dependencies). */
+/* mtlkb: sort, filter and page the generated tables (local, no dependencies).
+
+   A long table ships its first page of rows in <tbody> and the rest in a <template>
+   (parsed, never laid out); rows live in one array here and only the current page is in
+   the document, so 5,000 papers cost what 100 do. */
 (function () {
   function cellKey(td) {
+    if (!td) return "";
     var v = td.getAttribute("data-sort");
     if (v === null) v = td.textContent.trim();
     var n = Number(v);
@@ -12,7 +17,40 @@
     var body = table.tBodies[0];
     if (!body) return;
     var rows = Array.prototype.slice.call(body.rows);
-    var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+    var more = document.querySelector('template[data-rows-for="' + table.id + '"]');
+    if (more) rows = rows.concat(Array.prototype.slice.call(more.content.querySelectorAll("tr")));
+    var size = parseInt(table.getAttribute("data-page-rows") || "0", 10) || rows.length || 1;
+    var texts = null;  // lower-cased row texts, computed on the first filter
+    var shown = rows, page = 0;
+    var pager = document.querySelector('[data-pager-for="' + table.id + '"]');
+    var count = document.querySelector('[data-count-for="' + table.id + '"]');
+
+    function render() {
+      var pages = Math.max(1, Math.ceil(shown.length / size));
+      if (page >= pages) page = pages - 1;
+      var frag = document.createDocumentFragment();
+      shown.slice(page * size, (page + 1) * size).forEach(function (r) { frag.appendChild(r); });
+      body.textContent = "";
+      body.appendChild(frag);
+      if (count) count.textContent = shown.length + " of " + rows.length;
+      if (!pager) return;
+      pager.hidden = pages < 2;
+      pager.textContent = "";
+      function button(label, to, disabled) {
+        var b = document.createElement("button");
+        b.type = "button"; b.textContent = label; b.disabled = disabled;
+        b.className = "md-button mtlkb-page-button";
+        b.addEventListener("click", function () { page = to; render(); table.scrollIntoView(); });
+        pager.appendChild(b);
+      }
+      button("\u2039 Previous", page - 1, page === 0);
+      var at = document.createElement("span");
+      at.className = "mtlkb-page-at";
+      at.textContent = " Page " + (page + 1) + " of " + pages + " ";
+      pager.appendChild(at);
+      button("Next \u203a", page + 1, page >= pages - 1);
+    }
+
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, col) {
       th.classList.add("mtlkb-sortable");
@@ -28,9 +66,16 @@
           if (typeof x !== typeof y) { x = String(x); y = String(y); }
           return x < y ? -dir : x > y ? dir : a[1] - b[1];
         });
-        var frag = document.createDocumentFragment();
-        keyed.forEach(function (k) { frag.appendChild(k[2]); });
-        body.appendChild(frag);
+        var order = new Map();
+        rows = keyed.map(function (k, i) { order.set(k[2], i); return k[2]; });
+        if (texts) texts = null;
+        if (shown.length !== rows.length) {
+          shown = shown.slice().sort(function (a, b) { return order.get(a) - order.get(b); });
+        } else {
+          shown = rows;
+        }
+        page = 0;
+        render();
       }
       th.addEventListener("click", sort);
       th.addEventListener("keydown", function (e) {
@@ -38,21 +83,23 @@
       });
     });
     var input = document.querySelector('input[data-filter-for="' + table.id + '"]');
-    var count = document.querySelector('[data-count-for="' + table.id + '"]');
-    if (!input) return;
-    var timer = null;
-    function apply() {
-      var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean), shown = 0;
-      rows.forEach(function (r, i) {
-        var ok = terms.every(function (t) { return texts[i].indexOf(t) !== -1; });
-        r.hidden = !ok;
-        if (ok) shown++;
-      });
-      if (count) count.textContent = shown + " of " + rows.length;
+    if (input) {
+      var timer = null;
+      var apply = function () {
+        var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+        if (!terms.length) { shown = rows; page = 0; render(); return; }
+        if (!texts) texts = new Map(rows.map(function (r) { return [r, r.textContent.toLowerCase()]; }));
+        shown = rows.filter(function (r) {
+          var t = texts.get(r);
+          return terms.every(function (w) { return t.indexOf(w) !== -1; });
+        });
+        page = 0;
+        render();
+      };
+      input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 80); });
+      input.addEventListener("keydown", function (e) { e.stopPropagation(); });
     }
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 80); });
-    input.addEventListener("keydown", function (e) { e.stopPropagation(); });
-    apply();
+    render();
   }
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("table.mtlkb-table"), setup);

@@ -1,0 +1,19 @@
+"""Author names as the site shows them."""
+
+from __future__ import annotations
+
+import re
+
+from kb.models import Author
+
+# Han, kana, Hangul: names written family name first, with no space (王小明, not 小明 王).
+_EAST_ASIAN = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def display_name(a: Author) -> str:
+    """``First Last``, or ``LastFirst`` for a name written in Han, kana or Hangul."""
+    first, last = a.first.strip(), a.last.strip()
+    if _EAST_ASIAN.search(first + last):
+        return f"{last}{first}"
+    return a.name
