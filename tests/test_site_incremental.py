@@ -121,3 +121,40 @@ def test_a_changed_title_is_a_full_build(tmp_path: Path):
     assert result.mkdocs_mode == "full"
     assert "zebrafinch" in _terms(result.site_dir)
     kb.close()
+
+
+def test_unchanged_notes_are_not_rendered_again(tmp_path: Path, monkeypatch):
+    from kb.core.init import init_kb
+    from kb.site import note_html
+    from kb.site.generate import generate
+
+    kb = KB(tmp_path / "kb")
+    init_kb(kb)
+    populate(kb)
+    first = generate(kb)
+    page = (first.docs_dir / "papers" / "kendall2018multi.md").read_text(encoding="utf-8")
+    calls: list[str] = []
+    real = note_html.note_markdown
+
+    def counting(info, *args, **kwargs):
+        calls.append(str(info.path))
+        return real(info, *args, **kwargs)
+
+    monkeypatch.setattr(note_html, "note_markdown", counting)
+    again = generate(kb)
+    assert calls == [] and again.written == []
+    assert (again.docs_dir / "papers" / "kendall2018multi.md").read_text("utf-8") == page
+    note = kb.notes_dir / "kendall2018multi.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    generate(kb)
+    assert len(calls) == 1 and calls[0].endswith("kendall2018multi.md")
+    # a linked paper's new title re-renders the note linking it ([[ruder2017overview]])
+    from kb.store.papers import set_fields
+
+    with kb.write() as db:
+        set_fields(db, "ruder2017overview", {"title": "A retitled overview"})
+    generate(kb)
+    assert len(calls) == 2
+    html = (kb.root / ".staging/docs/papers/kendall2018multi.md").read_text("utf-8")
+    assert "A retitled overview" in html
+    kb.close()

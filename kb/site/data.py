@@ -63,6 +63,7 @@ class SiteData:
     future_in: dict[str, list[str]]                # key -> keys whose note lists it
     future_out: dict[str, list[str]]
     _cache: dict[str, Any] = field(default_factory=dict)
+    note_cache: Any = None  # kb.site.note_cache.NoteCache, set by the generator
 
     def year_of(self) -> dict[str, int]:
         if "years" not in self._cache:

@@ -16,6 +16,7 @@ from kb.config import KB
 from kb.site import pages
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
+from kb.site.note_cache import NoteCache
 from kb.site.paper_page import paper_page
 from kb.site.pieces import Artifacts
 
@@ -27,6 +28,9 @@ ASSETS = {
     "mtlkb.css": EXTRA_CSS,
     "mtlkb.js": EXTRA_JS,
 }
+
+
+NOTE_CACHE = "notes_html.json"
 
 
 @dataclass
@@ -112,6 +116,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     stats = GenStats(docs_dir=docs)
     st = Staging(docs, stats)
     data = gather(kb)
+    data.note_cache = NoteCache(docs.parent / NOTE_CACHE if docs_dir is None else None)
     stats.papers = len(data.papers)
     artifacts = Artifacts(kb.root)
 
@@ -146,6 +151,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     for rel, src in sorted(artifacts.files.items()):
         st.copy(rel, src)
     st.prune()
+    data.note_cache.save()
     stats.seconds = time.perf_counter() - t0
     return stats
 

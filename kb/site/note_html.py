@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from kb.site.data import NoteInfo
 from kb.site.math import put_back, take_out
@@ -223,6 +225,17 @@ def _unanswered_html(questions: list[tuple[str, str]]) -> str:
     n = len(questions)
     return (f'<details class="mtlkb-unanswered" data-search-exclude><summary>{n} question'
             f'{"s" if n != 1 else ""} not answered yet</summary><ul>{items}</ul></details>\n')
+
+
+def cached_note_markdown(info: NoteInfo, by_key: dict, up: str, cache: Any) -> str:
+    """:func:`note_markdown` through ``cache`` (a NoteCache, or None): the inputs are the
+    note's text, ``up`` and the titles of the papers its ``[[key]]`` links name."""
+    if cache is None:
+        return note_markdown(info, by_key, up)
+    refs = sorted({m.group(1) for m in _WIKI.finditer(info.body)})
+    titles = [(k, by_key[k].title if k in by_key else None) for k in refs]
+    inputs = json.dumps([info.body, up, titles], ensure_ascii=False)
+    return cache.render(inputs, lambda: note_markdown(info, by_key, up))
 
 
 def note_markdown(info: NoteInfo, by_key: dict | None = None, up: str = "../") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kb.models import Paper
 from kb.site.data import SiteData, latest_full_run, related
 from kb.site.escape import oneline, slug, text, url
-from kb.site.note_html import note_markdown
+from kb.site.note_html import cached_note_markdown
 from kb.site.pieces import (
     Artifacts,
     author_links,
@@ -112,7 +112,7 @@ def _note(data: SiteData, p: Paper, up: str) -> str:
         if meta_bits:
             out.append(f'<p class="mtlkb-meta" data-search-exclude>'
                        f'{text(" · ".join(meta_bits))}</p>\n\n')
-        out.append(note_markdown(info, data.by_key, up) + "\n\n")
+        out.append(cached_note_markdown(info, data.by_key, up, data.note_cache) + "\n\n")
     else:
         out.append(f'<p data-search-exclude><em>No note yet</em>: '
                    f"<code>mtlkb note {text(key)}</code> creates one.</p>\n\n")
