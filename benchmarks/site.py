@@ -16,7 +16,8 @@ paper, one reproduction run with a plot. Measures, against issue 17's targets:
   navigating to a paper page, and the tab's memory (renderer processes' resident memory,
   the search worker included; target <= 200 MB);
 - with --zensical, ``zensical build`` of the same staging folder: wall time and peak memory
-  (run under an 8 GB address-space limit: it needed 19 GB at 5,000 papers once, and the machine is shared).
+  (under an 8 GB address-space limit: it needed 19 GB at 5,000 papers once; the machine is
+  shared).
 
 Results go in benchmarks/site.md.
 """

@@ -305,3 +305,22 @@ def test_long_note_keeps_search_text_under_budget(tmp_kb: KB):
     cut = page.find("data-search-exclude>(continued)</h4>", page.find("## Reading note"))
     assert 0 < cut < 32_768, "the note's tail is excluded from search"
     assert page.count("word ") == 200 * 60  # all of it is still shown
+
+
+def test_reproductions_overview_verdict_is_the_latest_run_here(site_kb: KB):
+    """The Verdict column is the latest run here (its verdict, scale and date); the bundled
+    reference run has its own column."""
+    docs = generate(site_kb).docs_dir
+    html = render((docs / "reproductions.md").read_text(encoding="utf-8"))
+    row = re.search(r"<tr><td><a[^>]*>kendall-uncertainty</a>.*?</tr>", html, re.S).group(0)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    today = datetime.now(UTC).date().isoformat()
+    assert "passed" in cells[3] and "smoke" in cells[3] and today in cells[3]
+    from kb.repro.runs import reference_runs
+
+    ref = next(r for r in reference_runs("kendall-uncertainty") if r.scale == "full")
+    assert "full" in cells[4] and (ref.finished_at or "")[:10] in cells[4]
+    assert today not in cells[4]
+    # a reproduction never run here says so, whatever its reference says
+    other = re.search(r"<tr><td><a[^>]*>toy-pareto</a>.*?</tr>", html, re.S).group(0)
+    assert "not run here yet" in re.findall(r"<td>(.*?)</td>", other, re.S)[3]

@@ -259,24 +259,37 @@ def reproductions_page(data: SiteData) -> str:
     rows = []
     for r in data.reproductions:
         runs = r["runs"]
-        latest = runs[0] if runs else None
-        deciding = _deciding(runs)
-        verdict = overall_verdict((deciding or {}).get("verdicts"))
+        own = [x for x in runs if not _get(x, "reference")]
+        refs = [x for x in runs if _get(x, "reference") and _get(x, "status") == "done"]
+        reference = next((x for x in refs if _get(x, "scale") == "full"), refs[0] if refs else None)
         rows.append(
             f"<tr><td>{link('reproductions/' + r['id'] + '.html', r['id'])}</td>"
-            f"<td>{oneline(r['title'])}</td><td>{len(runs)}</td>"
-            f"<td>{badge(verdict, verdict) if verdict else ''}</td>"
-            f"<td>{text((latest or {}).get('started_at') or '')}</td></tr>")
-    out.append('<table class="mtlkb-table" id="repro-table"><thead><tr><th>Id</th><th>Title</th>'
-               "<th>Runs</th><th>Verdict</th><th>Latest run</th></tr></thead><tbody>\n"
-               + "\n".join(rows) + "\n</tbody></table>\n")
+            f"<td>{oneline(r['title'])}</td><td>{len(own)}</td>"
+            f"<td>{_run_cell(own[0] if own else None, 'not run here yet')}</td>"
+            f"<td>{_run_cell(reference, 'none bundled')}</td></tr>")
+    out.append("<p>The verdict of the latest run in this knowledge base, with its scale and "
+               "date; the reference run bundled with mtlkb is shown apart.</p>\n\n")
+    out.append('<div class="mtlkb-scroll"><table class="mtlkb-table" id="repro-table"><thead><tr>'
+               "<th>Id</th><th>Title</th><th>Runs here</th><th>Verdict (latest run here)</th>"
+               "<th>Bundled reference</th></tr></thead><tbody>\n"
+               + "\n".join(rows) + "\n</tbody></table></div>\n")
     return "".join(out)
 
 
-def _deciding(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    done = [r for r in runs if r.get("status") == "done" and r.get("verdicts")]
-    full = [r for r in done if r.get("scale") == "full"]
-    return (full or done or [None])[0]
+def _get(run: Any, name: str) -> Any:
+    return run.get(name) if isinstance(run, dict) else getattr(run, name, None)
+
+
+def _run_cell(run: Any, empty: str) -> str:
+    """A run's verdict badge (or its status), scale and date."""
+    if run is None:
+        return f"<em>{text(empty)}</em>"
+    status = _get(run, "status")
+    verdict = overall_verdict(_get(run, "verdicts")) if status == "done" else None
+    label = verdict or status or "?"
+    when = str(_get(run, "finished_at") or _get(run, "started_at") or "")[:10]
+    bits = [x for x in (_get(run, "scale"), when) if x]
+    return (f'{badge(label, label)} <small>{text(" · ".join(str(b) for b in bits))}</small>')
 
 
 def reproduction_page(data: SiteData, r: dict[str, Any], artifacts: Artifacts,
