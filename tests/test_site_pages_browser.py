@@ -40,7 +40,9 @@ def site(tmp_path_factory) -> Path:
     kb = KB(tmp_path_factory.mktemp("pages") / "kb")
     init_kb(kb)
     papers = [make_paper(key=f"fill{i:03d}", title=f"Filler study {i}", arxiv_id=None,
-                         year=2000 + i % 20, abstract="Filler.") for i in range(FILLERS)]
+                         year=2000 + i % 20, abstract="Filler.",
+                         topics=["optimization/loss-weighting"] if i % 3 == 0 else [])
+              for i in range(FILLERS)]
     papers += [
         make_paper(key="alphamtl2024", title="$\\alpha$-MTL: weighting tasks", arxiv_id=None),
         make_paper(key="grad2023", title="基于梯度的多任务学习", arxiv_id=None),
@@ -164,3 +166,40 @@ def test_404_page_is_styled_from_file(site: Path, open_page):
     pg.locator("a.md-header__button.md-logo").click()
     pg.wait_for_load_state()
     assert pg.url.endswith("/index.html") and pg.url.startswith("file://")
+
+
+def test_research_map_all_papers_fits_zooms_and_finds(site: Path, open_page):
+    pg = open_page((site / "map.html").as_uri(), width=1280)
+    svg = pg.locator(".mtlkb-map svg.mtlkb-map-svg")
+    assert svg.locator("a[href^='papers/'] circle").count() == FILLERS + 4  # no cap
+    box, holder = svg.bounding_box(), pg.locator(".mtlkb-map").bounding_box()
+    assert box["width"] <= holder["width"] + 1  # scaled to fit, never clipped
+    full = pg.evaluate("s => s.viewBox.baseVal.width", svg.element_handle())
+    pg.locator(".mtlkb-map-find").fill("filler study 125")
+    pg.wait_for_function("document.querySelector('.mtlkb-map-found').textContent === '1 found'")
+    zoomed = pg.evaluate("s => s.viewBox.baseVal.width", svg.element_handle())
+    assert zoomed < full / 4
+    hit = svg.locator("circle.hit")
+    assert hit.count() == 1
+    assert hit.locator("xpath=..").get_attribute("href") == "papers/fill125.html"
+    assert svg.evaluate("s => s.classList.contains('mtlkb-near')")  # titles shown up close
+    pg.locator("[data-zoom=reset]").click()
+    assert pg.evaluate("s => s.viewBox.baseVal.width", svg.element_handle()) == full
+    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.mouse.wheel(0, -400)
+    assert pg.evaluate("s => s.viewBox.baseVal.width", svg.element_handle()) < full
+
+
+def test_topic_and_paper_slices(site: Path, open_page):
+    pg = open_page((site / "papers" / "fill009.html").as_uri())
+    ego = pg.locator(".mtlkb-egowrap svg")
+    assert ego.locator("a[href*='authors/']").count() == 1  # its author
+    assert ego.locator("a[href*='papers/']").count() >= 1  # its nearest papers
+    topic_href = ego.locator("a[href*='topics/']").first.get_attribute("href")
+    pg.goto((site / "papers" / topic_href).resolve().as_uri())
+    topic_map = pg.locator(".mtlkb-map svg")
+    assert topic_map.locator("a[href^='../papers/'] circle").count() >= 1
+
+    assert topic_map.locator("line.ea").count() >= 1  # the slice joins papers to authors
+    pg.goto((site / "map.html").as_uri())
+    assert pg.locator(".mtlkb-map svg line.ea, .mtlkb-map svg line.e").count() == 0  # no hairball

@@ -148,6 +148,11 @@ def topic_page(data: SiteData, t: str) -> str:
     keys = data.topic_papers.get(t, [])
     papers = sorted((data.by_key[k] for k in keys),
                     key=lambda p: (-(p.year or 0), p.key or ""))
+    if keys:
+        from kb.site.research_map import build_map
+
+        svg, _shown = build_map(data, keys=list(keys), up="../")
+        out.append("## Map\n\n" + map_block(svg) + "\n")
     out.append(f"## Papers ({len(papers)})\n\n")
     out.append('<div data-search-exclude>\n' + paper_list(data, [q.key for q in papers], "../")
                + "</div>\n")
@@ -324,10 +329,25 @@ def tags_page() -> str:
 
 
 def map_page(svg: str, shown: int, total: int) -> str:
-    note = (f"<p>Showing {shown} of {total} papers (the best-connected ones).</p>"
-            if shown < total else f"<p>{total} papers.</p>")
+    note = (f"<p>Showing {shown} of {total} papers.</p>" if shown < total
+            else f"<p>All {total} papers.</p>")
     return (front_matter("Research map", exclude=True, hide=("navigation", "toc"))
-            + "# Research map\n\n<p>Topics are hubs (squares), papers sit around their first "
-            "topic (circles), prolific authors are diamonds. Everything links to its page.</p>"
-            + note + "\n\n"
-            + '<div class="mtlkb-map">\n' + svg + "\n</div>\n")
+            + "# Research map\n\n<p>Topics are hubs (squares), papers sit around their most "
+            "specific topic (circles; dark: with a note), prolific authors are diamonds. "
+            "Scroll or use + and − to zoom (paper titles show when zoomed in), drag to move, "
+            "type to find a paper, topic or author. Each topic's page has its own map with the "
+            "links between its papers, topics and authors; each paper's page, its "
+            "neighbourhood.</p>"
+            + note + "\n\n" + map_block(svg))
+
+
+def map_block(svg: str) -> str:
+    """An SVG map with the controls ``assets/mtlkb.js`` brings to life."""
+    return ('<div class="mtlkb-mapwrap" data-search-exclude>\n'
+            '<div class="mtlkb-map-tools" hidden><input type="search" class="mtlkb-map-find" '
+            'placeholder="Find a paper, topic or author" aria-label="Find on the map"> '
+            '<button type="button" class="md-button" data-zoom="in" title="Zoom in">+</button>'
+            '<button type="button" class="md-button" data-zoom="out" title="Zoom out">−</button>'
+            '<button type="button" class="md-button" data-zoom="reset">Reset</button>'
+            ' <span class="mtlkb-map-found"></span></div>\n'
+            '<div class="mtlkb-map">\n' + svg + "\n</div>\n</div>\n")

@@ -18,6 +18,7 @@ from kb.site.pieces import (
     paper_list,
     topic_links,
 )
+from kb.site.research_map import ego_map
 from kb.site.run_html import run_block
 
 
@@ -156,9 +157,12 @@ def _related(data: SiteData, p: Paper, up: str) -> str:
     rel = related(data, key)
     fut_out = data.future_out.get(key) or []
     fut_in = data.future_in.get(key) or []
-    if not (rel or fut_out or fut_in):
+    if not (rel or fut_out or fut_in or p.topics or p.authors):
         return ""
     out = ["## Related papers { data-search-exclude }\n\n"]
+    out.append('<div class="mtlkb-mapwrap mtlkb-egowrap" data-search-exclude>\n'
+               '<div class="mtlkb-map">\n' + ego_map(data, key, [k for k, _a, _t in rel], up)
+               + "\n</div>\n</div>\n\n")
     if rel:
         lis = []
         for k, na, nt in rel:

@@ -107,3 +107,103 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+/* mtlkb: zoom, pan and find on the research maps (SVG viewBox; no dependencies). */
+(function () {
+  function setup(wrap) {
+    var svg = wrap.querySelector("svg.mtlkb-map-svg");
+    var tools = wrap.querySelector(".mtlkb-map-tools");
+    if (!svg || !tools || wrap.dataset.mtlkbReady) return;
+    wrap.dataset.mtlkbReady = "1";
+    tools.hidden = false;
+    var base = svg.viewBox.baseVal;
+    var full = { x: base.x, y: base.y, w: base.width, h: base.height };
+    var view = { x: full.x, y: full.y, w: full.w, h: full.h };
+    function apply() {
+      svg.setAttribute("viewBox", view.x + " " + view.y + " " + view.w + " " + view.h);
+      // paper titles once a paper dot is big enough to carry one
+      var scale = svg.getBoundingClientRect().width / view.w;
+      svg.classList.toggle("mtlkb-near", scale > 2.5);
+    }
+    function zoom(factor, cx, cy) {
+      var w = Math.min(full.w, Math.max(full.w / 80, view.w / factor));
+      var h = w * full.h / full.w;
+      if (cx === undefined) { cx = view.x + view.w / 2; cy = view.y + view.h / 2; }
+      view.x = cx - (cx - view.x) * w / view.w;
+      view.y = cy - (cy - view.y) * h / view.h;
+      view.w = w; view.h = h;
+      apply();
+    }
+    function toSvg(ev) {
+      var r = svg.getBoundingClientRect();
+      return { x: view.x + (ev.clientX - r.left) / r.width * view.w,
+               y: view.y + (ev.clientY - r.top) / r.height * view.h };
+    }
+    svg.addEventListener("wheel", function (ev) {
+      ev.preventDefault();
+      var p = toSvg(ev);
+      zoom(ev.deltaY < 0 ? 1.25 : 0.8, p.x, p.y);
+    }, { passive: false });
+    var drag = null, moved = false;
+    svg.addEventListener("pointerdown", function (ev) {
+      drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y }; moved = false;
+    });
+    window.addEventListener("pointermove", function (ev) {
+      if (!drag) return;
+      var r = svg.getBoundingClientRect();
+      var dx = (ev.clientX - drag.x) / r.width * view.w, dy = (ev.clientY - drag.y) / r.height * view.h;
+      if (Math.abs(ev.clientX - drag.x) + Math.abs(ev.clientY - drag.y) > 4) moved = true;
+      view.x = drag.vx - dx; view.y = drag.vy - dy;
+      apply();
+    });
+    window.addEventListener("pointerup", function () { drag = null; });
+    svg.addEventListener("click", function (ev) { if (moved) { ev.preventDefault(); moved = false; } }, true);
+    tools.querySelectorAll("[data-zoom]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var how = b.getAttribute("data-zoom");
+        if (how === "in") zoom(1.6);
+        else if (how === "out") zoom(1 / 1.6);
+        else { view = { x: full.x, y: full.y, w: full.w, h: full.h }; apply(); }
+      });
+    });
+    var find = tools.querySelector(".mtlkb-map-find");
+    var found = tools.querySelector(".mtlkb-map-found");
+    var nodes = Array.prototype.slice.call(svg.querySelectorAll("a[data-name]"));
+    var names = null, lit = [];
+    function search() {
+      lit.forEach(function (el) { el.classList.remove("hit"); });
+      lit = [];
+      var q = find.value.trim().toLowerCase();
+      if (!q) { found.textContent = ""; return; }
+      if (!names) names = nodes.map(function (a) { return a.getAttribute("data-name").toLowerCase(); });
+      var hits = [];
+      for (var i = 0; i < nodes.length && hits.length < 500; i++) {
+        if (names[i].indexOf(q) !== -1) hits.push(nodes[i]);
+      }
+      found.textContent = hits.length ? hits.length + (hits.length === 500 ? "+" : "") + " found" : "none found";
+      hits.forEach(function (a) {
+        var shape = a.querySelector("circle, rect, polygon");
+        if (shape) { shape.classList.add("hit"); lit.push(shape); }
+      });
+      if (!hits.length) return;
+      var box = hits[0].getBBox(), w = Math.max(full.w / 12, 120);
+      view.w = Math.min(full.w, w); view.h = view.w * full.h / full.w;
+      view.x = box.x + box.width / 2 - view.w / 2; view.y = box.y + box.height / 2 - view.h / 2;
+      apply();
+    }
+    var timer = null;
+    find.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 150); });
+    find.addEventListener("keydown", function (e) {
+      e.stopPropagation();
+      if (e.key === "Enter" && lit.length) {
+        var a = lit[0].closest("a");
+        if (a) location.href = a.href.baseVal || a.getAttribute("href");
+      }
+    });
+    apply();
+  }
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll(".mtlkb-mapwrap"), setup);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
