@@ -36,10 +36,33 @@ _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]*>")
 
 
+_MARKS: list[re.Pattern[str]] = []
+
+
+def _marks() -> re.Pattern[str]:
+    """A character class of every combining mark (Unicode category M*), built once."""
+    if not _MARKS:
+        ranges, start, prev = [], None, None
+        # no mark lies in 0x20000-0xE00FF; the variation selectors E0100-E01EF are marks
+        for cp in [*range(0x20000), *range(0xE0100, 0xE01F0), 0x110000]:
+            if cp < 0x110000 and unicodedata.category(chr(cp)).startswith("M"):
+                if start is None:
+                    start = cp
+                prev = cp
+            elif start is not None:
+                ranges.append((start, prev))
+                start = None
+        cls = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" if a != b else re.escape(chr(a))
+                      for a, b in ranges)
+        _MARKS.append(re.compile(f"[{cls}]+"))
+    return _MARKS[0]
+
+
 def fold(s: str) -> str:
     """NFKD, combining marks removed, lower case: the worker's ``fold``."""
-    decomposed = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
+    if s.isascii():
+        return s.lower()
+    return _marks().sub("", unicodedata.normalize("NFKD", s)).lower()
 
 
 def strip(markup: str) -> str:
@@ -178,3 +201,6 @@ def read_docs(site_dir: Path) -> list[Entry]:
             e["boost"] = boost
         out.append(e)
     return out
+
+
+SEARCH_WORKER_PATH = Path(__file__).resolve().parent / "assets" / "search_worker.js"
