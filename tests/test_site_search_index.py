@@ -38,7 +38,7 @@ def test_pack_posting_lists():
         raw = packed[field][terms.index(term)]
         out, v = [], 0
         for part in raw.split(".") if raw else []:
-            v += int(part, 36)
+            v += int(part)
             out.append(v)
         return out
 

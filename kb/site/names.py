@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kb.models import Author
 
@@ -13,7 +14,11 @@ _EAST_ASIAN = re.compile(
 
 def display_name(a: Author) -> str:
     """``First Last``, or ``LastFirst`` for a name written in Han, kana or Hangul."""
-    first, last = a.first.strip(), a.last.strip()
+    return _display(a.first, a.last)
+
+
+@lru_cache(maxsize=1 << 16)
+def _display(first: str, last: str) -> str:
     if _EAST_ASIAN.search(first + last):
-        return f"{last}{first}"
-    return a.name
+        return f"{last.strip()}{first.strip()}"
+    return f"{first} {last}".strip()  # Author.name

@@ -12,7 +12,7 @@ Shipped as ``search/search_index.json`` (served sites) and ``search/search_index
 (``var __index = ...``, read from file://), in Material's shape plus ``config.mtlkb``: a
 JSON string holding ``{"docs": [[location, title, text, tags, boost], ...], "terms": [...],
 "title": [...], "text": [...]}`` where each posting list is the doc ids of that term,
-delta-encoded in base 36 and joined by ``.``. ``docs`` stays empty, so Material's own
+delta-encoded in decimal and joined by ``.``. ``docs`` stays empty, so Material's own
 (lunr) worker would find nothing rather than build for seconds.
 """
 
@@ -72,6 +72,8 @@ def strip(markup: str) -> str:
 
 def words(folded: str) -> list[str]:
     """Index terms of folded text; CJK runs as characters and character pairs."""
+    if folded.isascii():
+        return _WORD.findall(folded)
     out: list[str] = []
     for w in _WORD.findall(folded):
         if not _CJK.search(w):
@@ -90,23 +92,11 @@ def words(folded: str) -> list[str]:
     return out
 
 
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    if n == 0:
-        return "0"
-    s = ""
-    while n:
-        n, r = divmod(n, 36)
-        s = digits[r] + s
-    return s
-
-
 def _encode(ids: list[int]) -> str:
-    prev, parts = 0, []
-    for i in ids:
-        parts.append(_b36(i - prev))
-        prev = i
-    return ".".join(parts)
+    """Ascending doc ids as their differences in decimal, joined by ``.``."""
+    if not ids:
+        return ""
+    return ".".join(map(str, [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]))
 
 
 def _utf16_key(term: str) -> bytes:
@@ -126,14 +116,10 @@ def pack(entries: list[Entry]) -> dict[str, Any]:
         title_words = words(fold(strip(title)))
         for t in tags:
             title_words += words(fold(t))
-        for w in title_words:
-            ids = title_post.setdefault(w, [])
-            if not ids or ids[-1] != doc_id:
-                ids.append(doc_id)
-        for w in words(fold(strip(text))):
-            ids = text_post.setdefault(w, [])
-            if not ids or ids[-1] != doc_id:
-                ids.append(doc_id)
+        for w in set(title_words):
+            title_post.setdefault(w, []).append(doc_id)
+        for w in set(words(fold(strip(text)))):
+            text_post.setdefault(w, []).append(doc_id)
     terms = sorted(set(title_post) | set(text_post), key=_utf16_key)
     return {
         "docs": docs,

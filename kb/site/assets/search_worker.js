@@ -119,7 +119,7 @@
   function decode(s) {
     if (!s) return null;
     var parts = s.split("."), out = new Int32Array(parts.length), v = 0;
-    for (var i = 0; i < parts.length; i++) { v += parseInt(parts[i], 36); out[i] = v; }
+    for (var i = 0; i < parts.length; i++) { v += +parts[i]; out[i] = v; }
     return out;
   }
   function postings(i) {
