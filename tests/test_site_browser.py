@@ -148,7 +148,7 @@ def test_zensical_site_searches_from_file(tmp_path: Path, page):
         "return a && a.tagName === 'INPUT'; }")
     page.keyboard.type(NOTE_WORD)
     hit = page.locator("text=weighting of homoscedastic").first
-    hit.wait_for()
+    hit.wait_for(timeout=60_000)  # Zensical's lunr build in the iframe worker: slow under load
     hit.click()
     page.wait_for_url("**/papers/kendall2018multi.html*")
     assert page.dialogs == [] and page.remote_requests == []

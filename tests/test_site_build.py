@@ -116,8 +116,9 @@ def test_paper_pages_stay_out_of_the_nav(built: KB):
 
 
 def test_search_index_holds_notes_not_bibtex(built: KB):
-    index = json.loads((built.root / "site/search/search_index.json").read_text("utf-8"))
-    docs = index["docs"]
+    from kb.site.search_index import read_docs
+
+    docs = read_docs(built.root / "site")
     text = json.dumps(docs)
     assert NOTE_WORD in text
     assert "Bibtexonlyword" not in text  # the note's citation block is excluded

@@ -177,9 +177,15 @@ def test_note_renders_as_markdown(site_kb: KB):
     assert "estimated_minutes" not in page  # the HTML-comment header is stripped
     html = render(page)
     assert f"<strong>{NOTE_WORD}</strong>" in html
-    # the citation block and the page's BibTeX are kept out of the search index
-    cite = html.index("Bibtexonlyword")
-    assert html.rfind("data-search-exclude", 0, cite) > html.rfind("</div>", 0, cite)
+    # one BibTeX (the page's, out of the search index): the note's citation block is not
+    # repeated, nor its title heading or "Read on" block (the page shows them)
+    assert "Bibtexonlyword" not in html
+    assert "Read on:" not in html and "<h3>Multi-Task Learning Using Uncertainty</h3>" not in html
+    # answered questions first, the unanswered ones collapsed
+    start = html.index('<details class="mtlkb-unanswered"')
+    assert html.index("What questions are the authors addressing?") < start
+    details = html[start:html.index("</details>", start)]
+    assert "What is the major finding" in details and "not answered yet" in details
     assert "Future reading" in page and "papers/ruder2017overview.html" in page
     back = (docs / "papers" / "ruder2017overview.md").read_text(encoding="utf-8")
     assert "Listed as future reading by" in back and "kendall2018multi.html" in back
@@ -188,6 +194,11 @@ def test_note_renders_as_markdown(site_kb: KB):
 def test_reproduction_and_plot_on_paper_page(site_kb: KB):
     docs = generate(site_kb).docs_dir
     page = (docs / "papers" / "kendall2018multi.md").read_text(encoding="utf-8")
+    # summary, verdicts and plots, links, then the note; one "Abstract"
+    order = [page.index(s) for s in ("## Abstract", "## Reproductions", "arxiv.org/abs/1705.07115",
+                                      "## Reading note", "## BibTeX")]
+    assert order == sorted(order)
+    assert render(page).count(">Abstract<") == 1
     assert "## Reproductions" in page
     assert 'src="../runs/kendall-uncertainty-20240101T000000-s0-abc123/sigmas.png"' in page
     assert (docs / "runs/kendall-uncertainty-20240101T000000-s0-abc123/sigmas.png").is_file()
@@ -291,6 +302,25 @@ def test_long_note_keeps_search_text_under_budget(tmp_kb: KB):
     para = "word " * 200 + "\n\n"
     (tmp_kb.notes_dir / "long2020.md").write_text("### Long\n\n" + para * 60, encoding="utf-8")
     page = (generate(tmp_kb).docs_dir / "papers" / "long2020.md").read_text(encoding="utf-8")
-    cut = page.find("<h4 data-search-exclude>(continued)</h4>", page.find("## Reading note"))
+    cut = page.find("data-search-exclude>(continued)</h4>", page.find("## Reading note"))
     assert 0 < cut < 32_768, "the note's tail is excluded from search"
     assert page.count("word ") == 200 * 60  # all of it is still shown
+
+
+def test_reproductions_overview_verdict_is_the_latest_run_here(site_kb: KB):
+    """The Verdict column is the latest run here (its verdict, scale and date); the bundled
+    reference run has its own column."""
+    docs = generate(site_kb).docs_dir
+    html = render((docs / "reproductions.md").read_text(encoding="utf-8"))
+    row = re.search(r"<tr><td><a[^>]*>kendall-uncertainty</a>.*?</tr>", html, re.S).group(0)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    today = datetime.now(UTC).date().isoformat()
+    assert "passed" in cells[3] and "smoke" in cells[3] and today in cells[3]
+    from kb.repro.runs import reference_runs
+
+    ref = next(r for r in reference_runs("kendall-uncertainty") if r.scale == "full")
+    assert "full" in cells[4] and (ref.finished_at or "")[:10] in cells[4]
+    assert today not in cells[4]
+    # a reproduction never run here says so, whatever its reference says
+    other = re.search(r"<tr><td><a[^>]*>toy-pareto</a>.*?</tr>", html, re.S).group(0)
+    assert "not run here yet" in re.findall(r"<td>(.*?)</td>", other, re.S)[3]

@@ -8,6 +8,7 @@ the file says, and the local iframe-worker shim is always among ``extra.polyfill
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -15,6 +16,8 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from typing import Any
 from kb.config import KB, KBError
 from kb.site.generate import GenStats, generate, staging_docs
 from kb.site.mkdocs_config import SHIM_PATH, SITE_DIR, STAGING_DIR, default_mkdocs_yml
+from kb.site.search_index import CACHE_NAME, EntryCache, write_index
 
 
 @dataclass
@@ -30,6 +34,7 @@ class BuildResult:
     gen: GenStats
     generate_s: float
     mkdocs_s: float
+    mkdocs_mode: str = "full"
     site_written: list[str] = field(default_factory=list)
     site_removed: list[str] = field(default_factory=list)
 
@@ -95,6 +100,24 @@ def load_mkdocs_config(kb: KB, site_dir: Path | None = None, **more: Any):
     return cfg
 
 
+class _NoDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+@contextmanager
+def _no_dirty_warning() -> Iterator[None]:
+    """MkDocs warns that a dirty build may leave stale navigation: ours are only run when
+    the navigation and front matter are unchanged (see :func:`_plan`)."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    flt = _NoDirtyWarning()
+    logger.addFilter(flt)
+    try:
+        yield
+    finally:
+        logger.removeFilter(flt)
+
+
 class _Quiet:
     """Keep MkDocs' INFO chatter off the terminal; warnings still show."""
 
@@ -120,35 +143,267 @@ class _Quiet:
             self.logger.removeHandler(self.handler)
 
 
-def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -> float:
-    """Build ``site_dir`` from the staging docs; returns the seconds taken."""
+STATE_NAME = "build_state.json"
+
+
+def _fingerprint(kb: KB) -> str:
+    """What every page's HTML depends on besides its own Markdown: the config in effect,
+    the MkDocs / Material versions and mtlkb's search worker."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    h.update(config_text(kb)[0].encode("utf-8"))
+    for dist in ("mkdocs", "mkdocs-material"):
+        try:
+            h.update(version(dist).encode())
+        except Exception:  # noqa: BLE001 - an unknown version just forces full builds
+            h.update(b"?")
+    h.update(SEARCH_WORKER.read_bytes())
+    h.update(STATE_VERSION.encode())
+    return h.hexdigest()
+
+
+STATE_VERSION = "1"
+_FRONT = re.compile(rb"\A---\n.*?\n---\n", re.S)
+
+
+def _front_hash(path: Path) -> str:
+    """Hash of a page's front matter (title, tags, search settings): other pages read it."""
+    try:
+        head = path.read_bytes()[:65536]
+    except OSError:
+        return ""
+    m = _FRONT.match(head)
+    return hashlib.sha1(m.group(0) if m else b"").hexdigest()[:16]
+
+
+def _docs_files(docs: Path) -> set[str]:
+    out = set()
+    for dirpath, _dirs, files in os.walk(docs):
+        for name in files:
+            out.add((Path(dirpath) / name).relative_to(docs).as_posix())
+    return out
+
+
+@dataclass
+class MkdocsRun:
+    """How the staging site was brought up to date: ``skipped`` (no page changed),
+    ``dirty`` (only the changed pages rendered) or ``full``."""
+
+    mode: str
+    seconds: float
+    rendered: list[str] = field(default_factory=list)
+    sync: SyncStats = field(default_factory=lambda: SyncStats())
+
+
+def _plan(kb: KB, gen: GenStats | None, scratch: Path, state: dict[str, Any],
+          fingerprint: str) -> tuple[str, dict[str, str]]:
+    """``skipped``, ``dirty`` or ``full``, and the front-matter hashes of the docs now."""
+    docs = staging_docs(kb)
+    files = _docs_files(docs)
+    old: dict[str, str] = state.get("files") or {}
+    changed = set(gen.written) if gen is not None else None
+    can_reuse = (
+        changed is not None and state.get("fingerprint") == fingerprint and _dirty_safe(kb)
+        and (scratch / "index.html").is_file() and set(old) == files
+        and not (gen.removed if gen is not None else True)
+    )
+    if not can_reuse:
+        fronts = {rel: _front_hash(docs / rel) if rel.endswith(".md") else "" for rel in files}
+        return "full", fronts
+    fronts = dict(old)
+    for rel in changed or ():
+        if rel.endswith(".md"):
+            fronts[rel] = _front_hash(docs / rel)
+    if not changed:
+        return "skipped", fronts
+    if any(fronts[rel] != old.get(rel) for rel in changed):
+        return "full", fronts  # a title or tag changed: pages listing it read it
+    return "dirty", fronts
+
+
+def run_mkdocs(kb: KB, site_dir: Path | None = None, *, verbose: bool = False,
+               gen: GenStats | None = None) -> MkdocsRun:
+    """Bring ``site_dir`` up to date with the staging docs.
+
+    MkDocs builds into ``.staging/site``; only files whose bytes changed are then copied to
+    ``site_dir``. With ``gen`` (what the generator just wrote) the build is incremental:
+    no changed page skips MkDocs, changed pages whose front matter did not change are
+    rendered alone (MkDocs' dirty build; the search index is rebuilt from every page's
+    cached entries), anything else (config, versions, pages added or removed, a title or
+    tag changed) is a full build.
+    """
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
     t0 = time.perf_counter()
     target = Path(site_dir or site_dir_of(kb, _raw_config(config_text(kb)[0])))
-    scratch = kb.root / STAGING_DIR / "site"
-    with _Quiet(verbose):
-        try:
-            cfg = load_mkdocs_config(kb, scratch)
-            build(cfg)
-        except MkDocsException as exc:
-            raise KBError(f"MkDocs build failed: {exc}") from None
-    write_worker_sources(scratch)
-    sync_tree(scratch, target)
-    return time.perf_counter() - t0
+    staging = kb.root / STAGING_DIR
+    scratch = staging / "site"
+    state_path = staging / STATE_NAME
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    fingerprint = _fingerprint(kb)
+    mode, fronts = _plan(kb, gen, scratch, state, fingerprint)
+    cache = EntryCache(staging / CACHE_NAME)
+    rendered: list[str] = []
+    collector = None
+    if mode != "skipped":
+        state_path.unlink(missing_ok=True)  # a failed build leaves the next one full
+        if mode == "dirty":
+            cache.load()
+            _touch_listings(staging_docs(kb))
+        with _Quiet(verbose):
+            try:
+                cfg = load_mkdocs_config(kb, scratch)
+                collector = _attach_collector(cfg, cache, rendered, full=mode == "full")
+                with _no_dirty_warning():
+                    build(cfg, dirty=mode == "dirty")
+            except MkDocsException as exc:
+                raise KBError(f"MkDocs build failed: {exc}") from None
+        if collector is not None:
+            write_index(scratch, cache)
+            cache.save()
+        write_worker_sources(scratch)
+        relative_404(scratch, _raw_config(config_text(kb)[0]))
+        state_path.write_text(json.dumps({"fingerprint": fingerprint, "files": fronts}),
+                              encoding="utf-8")
+    sync = sync_tree(scratch, target, staging / SYNC_NAME)
+    return MkdocsRun(mode=mode, seconds=time.perf_counter() - t0, rendered=rendered, sync=sync)
 
 
-def sync_tree(src: Path, dst: Path) -> SyncStats:
+class _Collector:
+    """An MkDocs plugin, added after the search plugin: records each rendered page's search
+    entries (what the search plugin just appended) in the entry cache."""
+
+    def __init__(self, search: Any, cache: EntryCache, rendered: list[str]) -> None:
+        self.search, self.cache, self.rendered = search, cache, rendered
+
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        entries = self.search.search_index.entries
+        start = self.search._mtlkb_seen  # noqa: SLF001 - our own mark on the plugin
+        self.cache.pages[page.url] = [dict(e) for e in entries[start:]]
+        self.search._mtlkb_seen = len(entries)  # noqa: SLF001
+        self.rendered.append(page.file.src_uri)
+        return context
+
+    def on_post_build(self, *, config: Any) -> None:
+        idx = self.search.search_index
+        self.cache.config = {k: idx.config[k] for k in ("lang", "separator", "pipeline", "fields")}
+
+
+# Plugins whose output a dirty build keeps whole: search through the entry cache, tags
+# through :meth:`_Collector.on_env`; with any other plugin every build is full.
+DIRTY_SAFE_PLUGINS = {"search", "tags", "offline"}
+
+
+def _attach_collector(cfg: Any, cache: EntryCache, rendered: list[str], *, full: bool):
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    search = next((p for name, p in cfg.plugins.items()
+                   if name.endswith("search") and hasattr(p, "on_page_context")), None)
+    tags = next((p for name, p in cfg.plugins.items()
+                 if name.endswith("tags") and hasattr(p, "mappings")), None)
+    if search is None:
+        return None
+    if full:
+        cache.pages = {}
+    search._mtlkb_seen = 0  # noqa: SLF001
+
+    class Plugin(_Collector, BasePlugin):  # type: ignore[misc]
+        @event_priority(200)  # before the tags plugin's (100) fills its listings
+        def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+            if tags is not None and not full:
+                _feed_tags(tags, files, config)
+            return env
+
+    plugin = Plugin(search, cache, rendered)
+    cfg.plugins["mtlkb/search-entries"] = plugin
+    return plugin
+
+
+def _feed_tags(tags: Any, files: Any, config: Any) -> None:
+    """Give Material's tags plugin the tags of the pages a dirty build did not read.
+
+    Tag links and the tags page come from every page's front matter; a dirty build only
+    reads the changed pages, so the others' sources are read here (front matter only; no
+    Markdown is rendered). Pages holding a tags listing are rendered anew by
+    :func:`_touch_listings`.
+    """
+    for file in files.documentation_pages():
+        page = file.page
+        if page is None or page.markdown is not None or not tags.filter(file):
+            continue
+        page.read_source(config)
+        tags.mappings.add(page, page.markdown)
+    # in the order a full build adds them (its tags.json lists them so)
+    order = {f.page.url: i for i, f in enumerate(files.documentation_pages()) if f.page}
+    data = tags.mappings.data
+    tags.mappings.data = dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def _touch_listings(docs: Path) -> None:
+    """Mark the top-level pages holding a tags listing as modified, so a dirty build renders
+    them (the tags plugin fills a listing only on a page it renders; unchanged HTML is not
+    copied to the site)."""
+    for page in docs.glob("*.md"):
+        if "<!-- material/tags" in page.read_text(encoding="utf-8", errors="replace"):
+            os.utime(page, None)
+
+
+def _dirty_safe(kb: KB) -> bool:
+    raw = _raw_config(config_text(kb)[0])
+    names = []
+    for item in raw.get("plugins") or []:
+        names += list(item) if isinstance(item, dict) else [str(item)]
+    return all(n.split("/")[-1] in DIRTY_SAFE_PLUGINS for n in names)
+
+
+_ROOT_ABS = re.compile(r'(\b(?:href|src)=")/(?!/)')
+
+
+def relative_404(site_dir: Path, raw: dict[str, Any]) -> bool:
+    """Make ``404.html``'s links relative when no ``site_url`` is set.
+
+    MkDocs renders the 404 page with root-absolute links (``/assets/...``): from file://
+    they point at the file system's root, so the page showed unstyled and its links led
+    nowhere. It sits at the site's root, so the same paths without the slash are right
+    from file://; a server that answers a deeper missing path with this page needs
+    ``site_url`` set (then MkDocs' absolute links are kept).
+    """
+    page = site_dir / "404.html"
+    if raw.get("site_url") or not page.is_file():
+        return False
+    html = page.read_text(encoding="utf-8")
+    fixed = _ROOT_ABS.sub(r"\1", html).replace('"base": "/"', '"base": "."')
+    if fixed != html:
+        page.write_text(fixed, encoding="utf-8")
+    return fixed != html
+
+
+SYNC_NAME = "sync_state.json"
+
+
+def sync_tree(src: Path, dst: Path, manifest: Path | None = None) -> SyncStats:
     """Make ``dst`` hold exactly ``src``'s files, writing only those whose bytes differ.
 
-    MkDocs rewrites every file of its output on each build; it builds into the staging
+    MkDocs rewrites every file of its output on a full build; it builds into the staging
     folder and this copies what changed, so a rebuild with no change writes nothing in
     ``site/`` and one changed note rewrites only the pages whose HTML changed (its page, the
-    pages listing it, the search index).
+    pages listing it, the search index). ``manifest`` records each file's (size, mtime) on
+    both sides after a sync, so files untouched on both sides since are not read again.
     """
     stats = SyncStats()
     seen: set[str] = set()
+    try:
+        known = json.loads(manifest.read_text(encoding="utf-8")) if manifest else {}
+    except (OSError, ValueError):
+        known = {}
+    if manifest is not None:
+        manifest.unlink(missing_ok=True)
+    now: dict[str, list[int]] = {}
     for dirpath, _dirs, files in os.walk(src):
         for name in files:
             s = Path(dirpath) / name
@@ -156,18 +411,24 @@ def sync_tree(src: Path, dst: Path) -> SyncStats:
             seen.add(rel)
             d = dst / rel
             try:
-                st_s, st_d = s.stat(), d.stat()
-                same = st_s.st_size == st_d.st_size and s.read_bytes() == d.read_bytes()
+                st_s = s.stat()
+                st_d = d.stat()
+                sig = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
+                same = known.get(rel) == sig or (
+                    st_s.st_size == st_d.st_size and s.read_bytes() == d.read_bytes())
             except OSError:
                 same = False
             if same:
                 stats.unchanged += 1
+                now[rel] = sig
                 continue
             d.parent.mkdir(parents=True, exist_ok=True)
             tmp = d.with_name(f".{d.name}.mtlkb-tmp")
             shutil.copyfile(s, tmp)
             os.replace(tmp, d)
             stats.written.append(rel)
+            st_d = d.stat()
+            now[rel] = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
     if dst.is_dir():
         for dirpath, _dirs, files in os.walk(dst, topdown=False):
             for name in files:
@@ -181,8 +442,8 @@ def sync_tree(src: Path, dst: Path) -> SyncStats:
                     os.rmdir(dirpath)
                 except OSError:
                     pass
-    LAST_SYNC.clear()
-    LAST_SYNC.append(stats)
+    if manifest is not None:
+        manifest.write_text(json.dumps(now, separators=(",", ":")), encoding="utf-8")
     return stats
 
 
@@ -191,9 +452,6 @@ class SyncStats:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
-
-
-LAST_SYNC: list[SyncStats] = []
 
 
 SEARCH_WORKER = Path(__file__).resolve().parent / "assets" / "search_worker.js"
@@ -258,7 +516,7 @@ def build_site(kb: KB, site_dir: Path | None = None, *, verbose: bool = False) -
     site_name = raw.get("site_name")
     gen = generate(kb, site_name=str(site_name) if site_name else None)
     target = site_dir or site_dir_of(kb, raw)
-    mk = run_mkdocs(kb, target, verbose=verbose)
-    sync = LAST_SYNC[0] if LAST_SYNC else SyncStats()
-    return BuildResult(site_dir=target, gen=gen, generate_s=gen.seconds, mkdocs_s=mk,
-                       site_written=sync.written, site_removed=sync.removed)
+    mk = run_mkdocs(kb, target, verbose=verbose, gen=gen)
+    return BuildResult(site_dir=target, gen=gen, generate_s=gen.seconds, mkdocs_s=mk.seconds,
+                       mkdocs_mode=mk.mode, site_written=mk.sync.written,
+                       site_removed=mk.sync.removed)

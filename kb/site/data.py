@@ -18,6 +18,7 @@ from typing import Any
 from kb.config import KB
 from kb.models import Paper
 from kb.site.escape import slug
+from kb.site.names import display_name
 
 HEADER = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 TOPIC_WINDOW = 40  # related papers: in a big topic, look at the 2 x 40 nearest in year
@@ -62,6 +63,7 @@ class SiteData:
     future_in: dict[str, list[str]]                # key -> keys whose note lists it
     future_out: dict[str, list[str]]
     _cache: dict[str, Any] = field(default_factory=dict)
+    note_cache: Any = None  # kb.site.note_cache.NoteCache, set by the generator
 
     def year_of(self) -> dict[str, int]:
         if "years" not in self._cache:
@@ -170,10 +172,10 @@ def gather(kb: KB) -> SiteData:
     topic_papers: dict[str, list[str]] = defaultdict(list)
     for p in papers:
         for a in p.authors:
-            if a.name and p.key not in author_papers[a.name]:
-                author_papers[a.name].append(p.key)
-                if a.name not in author_group:
-                    author_group[a.name] = group_of(a.last or a.name)
+            if display_name(a) and p.key not in author_papers[display_name(a)]:
+                author_papers[display_name(a)].append(p.key)
+                if display_name(a) not in author_group:
+                    author_group[display_name(a)] = group_of(a.last or display_name(a))
         for t in p.topics:
             topic_papers[t].append(p.key)
     taxonomy = load_taxonomy(kb)
@@ -260,7 +262,7 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
     shared_a: Counter[str] = Counter()
     shared_t: Counter[str] = Counter()
     for counter, index, names in (
-        (shared_a, data.by_year(data.author_papers, "_a"), [a.name for a in p.authors]),
+        (shared_a, data.by_year(data.author_papers, "_a"), [display_name(a) for a in p.authors]),
         (shared_t, data.by_year(data.topic_papers, "_t"), p.topics),
     ):
         for name in names:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters Markdown, attr_list, md_in_html, tables or MkDocs could read as syntax.
 _MD_META = "\\`*_{}[]#!|<>&\"'~^=:$"
@@ -30,7 +31,14 @@ def clean(value: object) -> str:
 
 def text(value: object) -> str:
     """``value`` as inert inline text inside Markdown or HTML (attribute values included)."""
+    if isinstance(value, str) and len(value) < 400:
+        return _short_text(value)  # names, titles, keys: the same few thousand, again and again
     return clean(value).translate(_ENTITY)
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_text(value: str) -> str:
+    return _CONTROL.sub("", value).translate(_ENTITY)
 
 
 def oneline(value: object) -> str:

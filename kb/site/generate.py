@@ -6,6 +6,7 @@ change is not rewritten (its mtime stays), and files no longer produced are remo
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -19,6 +20,7 @@ from kb.config import KB
 from kb.site import pages
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
+from kb.site.note_cache import NoteCache
 from kb.site.paper_page import paper_page
 from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
@@ -31,6 +33,10 @@ ASSETS = {
     "mtlkb.css": EXTRA_CSS,
     "mtlkb.js": EXTRA_JS,
 }
+
+
+NOTE_CACHE = "notes_html.json"
+PAGES_MANIFEST = "pages_manifest.json"
 
 
 @dataclass
@@ -50,10 +56,20 @@ class GenStats:
 class Staging:
     """The staging docs folder: write-if-changed, copy-if-changed, prune the rest."""
 
-    def __init__(self, docs: Path, stats: GenStats) -> None:
+    def __init__(self, docs: Path, stats: GenStats, manifest: Path | None = None) -> None:
         self.docs = docs
         self.stats = stats
         self.expected: set[str] = set()
+        # rel -> [size, mtime_ns, sha1] of what the last generation left: a page whose file
+        # is as it was left and whose new text hashes the same is not read back
+        self.manifest = manifest
+        self.known: dict[str, list] = {}
+        self.now: dict[str, list] = {}
+        if manifest is not None:
+            try:
+                self.known = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.known = {}
 
     def write(self, rel: str, content: str) -> None:
         self.write_bytes(rel, content.encode("utf-8"))
@@ -63,9 +79,14 @@ class Staging:
             raise ValueError(f"two generated files at {rel}")
         self.expected.add(rel)
         path = self.docs / rel
+        digest = hashlib.sha1(data).hexdigest()
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            st = path.stat()
+            sig = [st.st_size, st.st_mtime_ns, digest]
+            if self.known.get(rel) == sig or (
+                    st.st_size == len(data) and path.read_bytes() == data):
                 self.stats.unchanged += 1
+                self.now[rel] = sig
                 return
         except OSError:
             pass
@@ -74,6 +95,13 @@ class Staging:
         tmp.write_bytes(data)
         os.replace(tmp, path)
         self.stats.written.append(rel)
+        st = path.stat()
+        self.now[rel] = [st.st_size, st.st_mtime_ns, digest]
+
+    def save_manifest(self) -> None:
+        if self.manifest is not None:
+            self.manifest.write_text(json.dumps(self.now, separators=(",", ":")),
+                                     encoding="utf-8")
 
     def copy(self, rel: str, src: Path) -> None:
         try:
@@ -114,8 +142,9 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     docs = Path(docs_dir) if docs_dir else staging_docs(kb)
     docs.mkdir(parents=True, exist_ok=True)
     stats = GenStats(docs_dir=docs)
-    st = Staging(docs, stats)
+    st = Staging(docs, stats, docs.parent / PAGES_MANIFEST if docs_dir is None else None)
     data = gather(kb)
+    data.note_cache = NoteCache(docs.parent / NOTE_CACHE if docs_dir is None else None)
     stats.papers = len(data.papers)
     artifacts = Artifacts(kb.root)
 
@@ -153,6 +182,8 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     for rel, src in sorted(artifacts.files.items()):
         st.copy(rel, src)
     st.prune()
+    st.save_manifest()
+    data.note_cache.save()
     stats.seconds = time.perf_counter() - t0
     return stats
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from kb.site.data import NoteInfo
+from kb.site.math import put_back, take_out
 from kb.site.pieces import SEARCH_TEXT_BUDGET, code_block
 
 _CITATION = re.compile(r"^(citation:\s*\n)((?P<f>`{3,}|~{3,})[^\n]*\n.*?\n(?P=f)[ \t]*)$",
@@ -124,6 +127,117 @@ def render_markdown(body: str) -> str:
     return clean_html(md.convert(body))
 
 
+# Each block takes its direction from its own text (an Arabic paragraph in an English note).
+_DIR_AUTO = re.compile(r"<(p|li|h[1-6]|blockquote|td|th|dt|dd)(?=[ >])(?![^>]*\bdir=)")
+_READ_ON = re.compile(r"^(Read on|Time spent|Link to pdf|Topic\(s\)):")
+
+
+def _drop_template_head(body: str) -> str:
+    """Without what the page shows elsewhere: the note's title heading (the page's title),
+    its "Read on" / "Time spent" / "Link to pdf" / "Topic(s)" block (the page's meta line)
+    and its ``citation:`` block (the page's BibTeX: one copy)."""
+    body = _CITATION.sub("", body)
+    lines = body.split("\n")
+    out: list[str] = []
+    seen_text = False
+    skipping = False
+    for line in lines:
+        if not seen_text and not line.strip():
+            continue
+        if not seen_text and _HEADING_LINE.match(line) and line.startswith("###"):
+            seen_text = True
+            continue  # the title heading
+        if _READ_ON.match(line) and (not out or not out[-1].strip() or skipping):
+            skipping = True
+            continue
+        if skipping and not line.strip():
+            skipping = False
+        seen_text = True
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _split_questions(body: str) -> tuple[str, list[tuple[str, str]]]:
+    """The note with unanswered template questions taken out, and those questions as
+    (section, question text) pairs. A question is answered when text follows it before the
+    next question or heading; a section left with nothing in it loses its heading too."""
+    lines = body.split("\n")
+    blocks: list[tuple[str, list[str]]] = [("", [])]  # (heading line, lines)
+    fence = None
+    for line in lines:
+        m = _FENCE.match(line)
+        if m and fence is None:
+            fence = m.group(1)[0] * 3
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        elif fence is None and _HEADING_LINE.match(line):
+            blocks.append((line, []))
+            continue
+        blocks[-1][1].append(line)
+    unanswered: list[tuple[str, str]] = []
+    kept_blocks: list[tuple[str, int, list[str]]] = []  # (heading, level, kept lines)
+    for heading, body_lines in blocks:
+        hm = _HEADING_LINE.match(heading) if heading else None
+        kept: list[str] = []
+        j = 0
+        while j < len(body_lines):
+            line = body_lines[j]
+            if _QUESTION_LINE.match(line):
+                k = j + 1
+                while k < len(body_lines) and not _QUESTION_LINE.match(body_lines[k]):
+                    k += 1
+                if not any(x.strip() for x in body_lines[j + 1:k]):
+                    unanswered.append((hm.group(2) if hm else "", line.strip().strip("_*").strip()))
+                else:
+                    kept += body_lines[j:k]
+                j = k
+                continue
+            kept.append(line)
+            j += 1
+        if hm and hm.group(2).strip().lower() == "abstract":
+            # the page's own "Abstract" is the paper's; the note's holds questions on it
+            heading = f"{hm.group(1)} On the abstract"
+        kept_blocks.append((heading, len(hm.group(1)) if hm else 0, kept))
+    # a heading stays when its section, or a sub-section of it, keeps some text
+    alive = [any(x.strip() for x in kept) for _h, _l, kept in kept_blocks]
+    for i in range(len(kept_blocks) - 1, -1, -1):
+        level = kept_blocks[i][1]
+        for j in range(i + 1, len(kept_blocks)):
+            if kept_blocks[j][1] <= level:
+                break
+            if alive[j]:
+                alive[i] = True
+                break
+    out: list[str] = []
+    for (heading, _level, kept), keep in zip(kept_blocks, alive, strict=True):
+        if keep:
+            if heading:
+                out.append(heading)
+            out += kept
+    return "\n".join(out).strip("\n"), unanswered
+
+
+def _unanswered_html(questions: list[tuple[str, str]]) -> str:
+    from kb.site.escape import text
+
+    items = "".join(f"<li>{f'<b>{text(sec)}</b>: ' if sec else ''}{text(q)}</li>"
+                    for sec, q in questions)
+    n = len(questions)
+    return (f'<details class="mtlkb-unanswered" data-search-exclude><summary>{n} question'
+            f'{"s" if n != 1 else ""} not answered yet</summary><ul>{items}</ul></details>\n')
+
+
+def cached_note_markdown(info: NoteInfo, by_key: dict, up: str, cache: Any) -> str:
+    """:func:`note_markdown` through ``cache`` (a NoteCache, or None): the inputs are the
+    note's text, ``up`` and the titles of the papers its ``[[key]]`` links name."""
+    if cache is None:
+        return note_markdown(info, by_key, up)
+    refs = sorted({m.group(1) for m in _WIKI.finditer(info.body)})
+    titles = [(k, by_key[k].title if k in by_key else None) for k in refs]
+    inputs = json.dumps([info.body, up, titles], ensure_ascii=False)
+    return cache.render(inputs, lambda: note_markdown(info, by_key, up))
+
+
 def note_markdown(info: NoteInfo, by_key: dict | None = None, up: str = "../") -> str:
     """The user's note as sanitized HTML for the page: header stripped, ``[[key]]`` links
     resolved, citation block and template boilerplate (questions, "Read on:" lines) kept out
@@ -133,10 +247,14 @@ def note_markdown(info: NoteInfo, by_key: dict | None = None, up: str = "../") -
     hold text pasted from anywhere, and neither MkDocs nor Zensical strips ``javascript:``
     links or raw ``<script>`` from Markdown.
     """
-    body = _exclude_boilerplate(info.body.strip("\n"))
-    body = _CITATION.sub(_citation_html, body)
+    body, unanswered = _split_questions(_drop_template_head(info.body.strip("\n")))
+    body = _exclude_boilerplate(body)
     if len(body) > SEARCH_TEXT_BUDGET:
         body = _exclude_tail(body, SEARCH_TEXT_BUDGET - 2000)
+    body, math = take_out(body)
     if by_key:
         body = _wiki_links(body, by_key, up)
-    return '<div class="mtlkb-note">\n' + render_markdown(body) + "\n</div>\n"
+    tail = _unanswered_html(unanswered) if unanswered else ""
+    rendered = _DIR_AUTO.sub(r'<\1 dir="auto"', render_markdown(body))
+    return ('<div class="mtlkb-note" dir="auto">\n' + put_back(rendered, math)
+            + "\n" + tail + "</div>\n")

@@ -13,6 +13,7 @@ from typing import Any
 
 from kb.site.data import SiteData
 from kb.site.escape import oneline, text
+from kb.site.names import display_name
 from kb.site.pieces import (
     Artifacts,
     author_href,
@@ -147,6 +148,11 @@ def topic_page(data: SiteData, t: str) -> str:
     keys = data.topic_papers.get(t, [])
     papers = sorted((data.by_key[k] for k in keys),
                     key=lambda p: (-(p.year or 0), p.key or ""))
+    if keys:
+        from kb.site.research_map import build_map
+
+        svg, _shown = build_map(data, keys=list(keys), up="../")
+        out.append("## Map\n\n" + map_block(svg) + "\n")
     out.append(f"## Papers ({len(papers)})\n\n")
     out.append('<div data-search-exclude>\n' + paper_list(data, [q.key for q in papers], "../")
                + "</div>\n")
@@ -191,8 +197,8 @@ def author_entry(data: SiteData, name: str) -> str:
     topics: dict[str, int] = {}
     for p in papers:
         for a in p.authors:
-            if a.name and a.name != name:
-                coauthors[a.name] = coauthors.get(a.name, 0) + 1
+            if display_name(a) and display_name(a) != name:
+                coauthors[display_name(a)] = coauthors.get(display_name(a), 0) + 1
         for t in p.topics:
             topics[t] = topics.get(t, 0) + 1
     out = [f'<section class="mtlkb-author"><h2 id="{data.author_slug[name]}">{oneline(name)}'
@@ -258,24 +264,37 @@ def reproductions_page(data: SiteData) -> str:
     rows = []
     for r in data.reproductions:
         runs = r["runs"]
-        latest = runs[0] if runs else None
-        deciding = _deciding(runs)
-        verdict = overall_verdict((deciding or {}).get("verdicts"))
+        own = [x for x in runs if not _get(x, "reference")]
+        refs = [x for x in runs if _get(x, "reference") and _get(x, "status") == "done"]
+        reference = next((x for x in refs if _get(x, "scale") == "full"), refs[0] if refs else None)
         rows.append(
             f"<tr><td>{link('reproductions/' + r['id'] + '.html', r['id'])}</td>"
-            f"<td>{oneline(r['title'])}</td><td>{len(runs)}</td>"
-            f"<td>{badge(verdict, verdict) if verdict else ''}</td>"
-            f"<td>{text((latest or {}).get('started_at') or '')}</td></tr>")
-    out.append('<table class="mtlkb-table" id="repro-table"><thead><tr><th>Id</th><th>Title</th>'
-               "<th>Runs</th><th>Verdict</th><th>Latest run</th></tr></thead><tbody>\n"
-               + "\n".join(rows) + "\n</tbody></table>\n")
+            f"<td>{oneline(r['title'])}</td><td>{len(own)}</td>"
+            f"<td>{_run_cell(own[0] if own else None, 'not run here yet')}</td>"
+            f"<td>{_run_cell(reference, 'none bundled')}</td></tr>")
+    out.append("<p>The verdict of the latest run in this knowledge base, with its scale and "
+               "date; the reference run bundled with mtlkb is shown apart.</p>\n\n")
+    out.append('<div class="mtlkb-scroll"><table class="mtlkb-table" id="repro-table"><thead><tr>'
+               "<th>Id</th><th>Title</th><th>Runs here</th><th>Verdict (latest run here)</th>"
+               "<th>Bundled reference</th></tr></thead><tbody>\n"
+               + "\n".join(rows) + "\n</tbody></table></div>\n")
     return "".join(out)
 
 
-def _deciding(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    done = [r for r in runs if r.get("status") == "done" and r.get("verdicts")]
-    full = [r for r in done if r.get("scale") == "full"]
-    return (full or done or [None])[0]
+def _get(run: Any, name: str) -> Any:
+    return run.get(name) if isinstance(run, dict) else getattr(run, name, None)
+
+
+def _run_cell(run: Any, empty: str) -> str:
+    """A run's verdict badge (or its status), scale and date."""
+    if run is None:
+        return f"<em>{text(empty)}</em>"
+    status = _get(run, "status")
+    verdict = overall_verdict(_get(run, "verdicts")) if status == "done" else None
+    label = verdict or status or "?"
+    when = str(_get(run, "finished_at") or _get(run, "started_at") or "")[:10]
+    bits = [x for x in (_get(run, "scale"), when) if x]
+    return (f'{badge(label, label)} <small>{text(" · ".join(str(b) for b in bits))}</small>')
 
 
 def reproduction_page(data: SiteData, r: dict[str, Any], artifacts: Artifacts,
@@ -310,10 +329,25 @@ def tags_page() -> str:
 
 
 def map_page(svg: str, shown: int, total: int) -> str:
-    note = (f"<p>Showing {shown} of {total} papers (the best-connected ones).</p>"
-            if shown < total else f"<p>{total} papers.</p>")
+    note = (f"<p>Showing {shown} of {total} papers.</p>" if shown < total
+            else f"<p>All {total} papers.</p>")
     return (front_matter("Research map", exclude=True, hide=("navigation", "toc"))
-            + "# Research map\n\n<p>Topics are hubs (squares), papers sit around their first "
-            "topic (circles), prolific authors are diamonds. Everything links to its page.</p>"
-            + note + "\n\n"
-            + '<div class="mtlkb-map">\n' + svg + "\n</div>\n")
+            + "# Research map\n\n<p>Topics are hubs (squares), papers sit around their most "
+            "specific topic (circles; dark: with a note), prolific authors are diamonds. "
+            "Scroll or use + and − to zoom (paper titles show when zoomed in), drag to move, "
+            "type to find a paper, topic or author. Each topic's page has its own map with the "
+            "links between its papers, topics and authors; each paper's page, its "
+            "neighbourhood.</p>"
+            + note + "\n\n" + map_block(svg))
+
+
+def map_block(svg: str) -> str:
+    """An SVG map with the controls ``assets/mtlkb.js`` brings to life."""
+    return ('<div class="mtlkb-mapwrap" data-search-exclude>\n'
+            '<div class="mtlkb-map-tools" hidden><input type="search" class="mtlkb-map-find" '
+            'placeholder="Find a paper, topic or author" aria-label="Find on the map"> '
+            '<button type="button" class="md-button" data-zoom="in" title="Zoom in">+</button>'
+            '<button type="button" class="md-button" data-zoom="out" title="Zoom out">−</button>'
+            '<button type="button" class="md-button" data-zoom="reset">Reset</button>'
+            ' <span class="mtlkb-map-found"></span></div>\n'
+            '<div class="mtlkb-map">\n' + svg + "\n</div>\n</div>\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kb.models import Paper
 from kb.site.data import SiteData, latest_full_run, related
-from kb.site.escape import oneline, text, url
-from kb.site.note_html import note_markdown
+from kb.site.escape import oneline, slug, text, url
+from kb.site.note_html import cached_note_markdown
 from kb.site.paper_record import record_block, summary_block
 from kb.site.pieces import (
     Artifacts,
@@ -19,25 +19,70 @@ from kb.site.pieces import (
     paper_list,
     topic_links,
 )
+from kb.site.research_map import ego_map
 from kb.site.run_html import run_block
 
 
 def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
-    key = p.key or ""
+    """In the order a researcher reads: who and where, the abstract, the reproductions'
+    verdicts and plots, the links, the note's answered parts (unanswered questions
+    collapsed), then the reading frame, related papers and the BibTeX."""
     up = "../"
-    info = data.notes[key]
-    social = data.social.get(key) or {}
     out = [front_matter(p.title, tags=p.topics, description=p.abstract)]
-    out.append(f"# {oneline(p.title)}\n\n")
+    out.append(_summary(data, p, up))
+    out.append(_reproductions(data, p, artifacts, up))
+    out.append(_links(data, p, up))
+    out.append(record_block(data, p, up))  # issue 16: links, citations, map slice, discussion
+    out.append(_note(data, p, up))
+    out.append(_reading_frame(data, p, up))
+    out.append(_related(data, p, up))
+    out.append("## BibTeX { data-search-exclude }\n\n")
+    out.append(code_block(bibtex_for(p), "bibtex"))
+    return "".join(out)
+
+
+def _summary(data: SiteData, p: Paper, up: str) -> str:
+    key = p.key or ""
+    info = data.notes[key]
+    out = [f"# {oneline(p.title)}\n\n"]
     meta = [x for x in (
         str(p.year) if p.year else None, p.venue,
         p.journal_ref if p.journal_ref != p.venue else None) if x]
     authors = author_links(data, p, up) or "Unknown authors"
-    out.append(f'<p class="mtlkb-meta mtlkb-authors">{authors}'
-               "</p>\n\n")
+    out.append(f'<p class="mtlkb-meta mtlkb-authors" dir="auto">{authors}</p>\n\n')
     info_line = " · ".join(oneline(m) for m in meta)
     out.append(f'<p class="mtlkb-meta">{info_line}'
                f'{" · " if info_line else ""}<code>{text(key)}</code> {note_badge(info)}</p>\n\n')
+    out.append("## Abstract\n\n")
+    out.append(f'<p dir="auto">{oneline(p.abstract) or "<em>No abstract.</em>"}</p>\n\n')
+    if p.comment:
+        out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
+    out.append(summary_block(data, p))
+    return "".join(out)
+
+
+def _reproductions(data: SiteData, p: Paper, artifacts: Artifacts, up: str) -> str:
+    items = data.repros.get(p.key or "") or []
+    if not items:
+        return ""
+    out = ["## Reproductions { data-search-exclude }\n\n"]
+    for item in items:
+        rid = str(item.get("id"))
+        out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", str(item.get("title") or rid))}'
+                   "</h3>\n\n")
+        out.append(f"<p><b>Claim:</b> {oneline(item.get('claim'))}</p>\n\n")
+        run = latest_full_run(data.kb, item.get("latest_run"))
+        if run:
+            out.append('<div data-search-exclude>\n' + run_block(run, artifacts, up) + "</div>\n\n")
+        else:
+            out.append(f'<p data-search-exclude><em>No run yet</em>: '
+                       f"<code>mtlkb repro run {text(rid)}</code></p>\n\n")
+    return "".join(out)
+
+
+def _links(data: SiteData, p: Paper, up: str) -> str:
+    """Links out (arXiv, DOI, PDF) and topics: where a paper's record (links, comments,
+    citations) goes too."""
     links = []
     if p.arxiv_id:
         links.append(link(f"https://arxiv.org/abs/{p.arxiv_id}", f"arXiv:{p.arxiv_id}"))
@@ -49,20 +94,41 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
     page_url = url(p.url)
     if page_url and not p.arxiv_id:
         links.append(f'<a href="{page_url}">Link</a>')
+    out = []
     if links:
         out.append(f'<p class="mtlkb-links" data-search-exclude>{" ".join(links)}</p>\n\n')
     if p.topics:
         out.append(f'<p class="mtlkb-meta" data-search-exclude>Topics: '
                    f'{topic_links(data, p.topics, up)}</p>\n\n')
+    return "".join(out)
 
-    out.append("## Abstract\n\n")
-    out.append(f"<p>{oneline(p.abstract) or '<em>No abstract.</em>'}</p>\n\n")
-    if p.comment:
-        out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
-    out.append(summary_block(data, p))
 
-    # The seed's "reading frame": votes, save state, collections, reviews.
-    out.append("## Reading frame { data-search-exclude }\n\n")
+def _note(data: SiteData, p: Paper, up: str) -> str:
+    key = p.key or ""
+    info = data.notes[key]
+    out = ["## Reading note\n\n"]
+    if info.exists and info.body.strip():
+        meta_bits = []
+        if info.read_on:
+            meta_bits.append(f"read on {info.read_on}")
+        if info.minutes:
+            meta_bits.append(f"{info.minutes} min")
+        if meta_bits:
+            out.append(f'<p class="mtlkb-meta" data-search-exclude>'
+                       f'{text(" · ".join(meta_bits))}</p>\n\n')
+        out.append(cached_note_markdown(info, data.by_key, up, data.note_cache) + "\n\n")
+    else:
+        out.append(f'<p data-search-exclude><em>No note yet</em>: '
+                   f"<code>mtlkb note {text(key)}</code> creates one.</p>\n\n")
+    return "".join(out)
+
+
+def _reading_frame(data: SiteData, p: Paper, up: str) -> str:
+    """The seed's "reading frame": votes, save state, collections, reviews."""
+    key = p.key or ""
+    info = data.notes[key]
+    social = data.social.get(key) or {}
+    out = ["## Reading frame { data-search-exclude }\n\n"]
     vote = social.get("vote") or 0
     vote_label = {1: "liked", -1: "disliked"}.get(vote, "no vote")
     cols = social.get("collections") or []
@@ -75,8 +141,6 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
     out.append('<p class="mtlkb-frame">' + " · ".join(
         f"{text(k)}: <b>{text(v)}</b>" for k, v in stats) + "</p>\n\n")
     if col_names:
-        from kb.site.escape import slug
-
         out.append('<p data-search-exclude>In collections: ' + ", ".join(
             link(f"{up}collections/{slug(n)}.html", str(n)) for n in col_names) + "</p>\n\n")
     if reviews:
@@ -86,63 +150,36 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
                 ("strength", "Strength"), ("concern", "Concern"), ("question", "Question"))
                 if r.get(f)]
             when = f" <small>{text(r.get('created_at') or '')}</small>"
-            items.append("<li>" + "<br>".join(bits) + when + "</li>")
+            items.append('<li dir="auto">' + "<br>".join(bits) + when + "</li>")
         out.append("### Structured reviews\n\n<ul>\n" + "\n".join(items) + "\n</ul>\n\n")
+    return "".join(out)
 
-    out.append(record_block(data, p, up))  # issue 16: links, citations, map slice, discussion
-    out.append("## Reading note\n\n")
-    if info.exists and info.body.strip():
-        meta_bits = []
-        if info.read_on:
-            meta_bits.append(f"read on {info.read_on}")
-        if info.minutes:
-            meta_bits.append(f"{info.minutes} min")
-        if meta_bits:
-            out.append(f'<p class="mtlkb-meta" data-search-exclude>'
-                       f'{text(" · ".join(meta_bits))}</p>\n\n')
-        out.append(note_markdown(info, data.by_key, up) + "\n\n")
-    else:
-        out.append(f'<p data-search-exclude><em>No note yet</em>: '
-                   f"<code>mtlkb note {text(key)}</code> creates one.</p>\n\n")
 
-    items = data.repros.get(key) or []
-    if items:
-        out.append("## Reproductions { data-search-exclude }\n\n")
-        for item in items:
-            rid = str(item.get("id"))
-            out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", str(item.get("title") or rid))}'
-                       "</h3>\n\n")
-            out.append(f"<p><b>Claim:</b> {oneline(item.get('claim'))}</p>\n\n")
-            run = latest_full_run(data.kb, item.get("latest_run"))
-            if run:
-                out.append('<div data-search-exclude>\n'
-                           + run_block(run, artifacts, up) + "</div>\n\n")
-            else:
-                out.append(f'<p data-search-exclude><em>No run yet</em>: '
-                           f"<code>mtlkb repro run {text(rid)}</code></p>\n\n")
-
+def _related(data: SiteData, p: Paper, up: str) -> str:
+    key = p.key or ""
     rel = related(data, key)
     fut_out = data.future_out.get(key) or []
     fut_in = data.future_in.get(key) or []
-    if rel or fut_out or fut_in:
-        out.append("## Related papers { data-search-exclude }\n\n")
-        if rel:
-            lis = []
-            for k, na, nt in rel:
-                q = data.by_key[k]
-                why = ", ".join(x for x in (
-                    f"{na} shared author{'s' if na > 1 else ''}" if na else "",
-                    f"{nt} shared topic{'s' if nt > 1 else ''}" if nt else "") if x)
-                lis.append(f"<li>{link(paper_href(k, up), oneline(q.title), raw_label=True)}"
-                           f"{f' ({q.year})' if q.year else ''} <small>{text(why)}</small></li>")
-            out.append('<ul data-search-exclude>\n' + "\n".join(lis) + "\n</ul>\n\n")
-        if fut_out:
-            out.append("### Future reading { data-search-exclude }\n\n<div>\n"
-                       + paper_list(data, fut_out, up) + "</div>\n\n")
-        if fut_in:
-            out.append("### Listed as future reading by { data-search-exclude }\n\n<div>\n"
-                       + paper_list(data, fut_in, up) + "</div>\n\n")
-
-    out.append("## BibTeX { data-search-exclude }\n\n")
-    out.append(code_block(bibtex_for(p), "bibtex"))
+    if not (rel or fut_out or fut_in or p.topics or p.authors):
+        return ""
+    out = ["## Related papers { data-search-exclude }\n\n"]
+    out.append('<div class="mtlkb-mapwrap mtlkb-egowrap" data-search-exclude>\n'
+               '<div class="mtlkb-map">\n' + ego_map(data, key, [k for k, _a, _t in rel], up)
+               + "\n</div>\n</div>\n\n")
+    if rel:
+        lis = []
+        for k, na, nt in rel:
+            q = data.by_key[k]
+            why = ", ".join(x for x in (
+                f"{na} shared author{'s' if na > 1 else ''}" if na else "",
+                f"{nt} shared topic{'s' if nt > 1 else ''}" if nt else "") if x)
+            lis.append(f"<li>{link(paper_href(k, up), oneline(q.title), raw_label=True)}"
+                       f"{f' ({q.year})' if q.year else ''} <small>{text(why)}</small></li>")
+        out.append('<ul data-search-exclude>\n' + "\n".join(lis) + "\n</ul>\n\n")
+    if fut_out:
+        out.append("### Future reading { data-search-exclude }\n\n<div>\n"
+                   + paper_list(data, fut_out, up) + "</div>\n\n")
+    if fut_in:
+        out.append("### Listed as future reading by { data-search-exclude }\n\n<div>\n"
+                   + paper_list(data, fut_in, up) + "</div>\n\n")
     return "".join(out)

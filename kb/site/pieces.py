@@ -12,6 +12,7 @@ from typing import Any
 from kb.models import Paper
 from kb.site.data import NoteInfo, SiteData
 from kb.site.escape import attr, oneline, text, yaml_str
+from kb.site.names import display_name
 
 IMAGE_EXT = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
 SEARCH_TEXT_BUDGET = 30_000  # Zensical refuses a page whose search text exceeds 32,768 chars
@@ -89,7 +90,7 @@ def author_href(data: SiteData, name: str, up: str) -> str:
 
 
 def author_links(data: SiteData, p: Paper, up: str, limit: int | None = None) -> str:
-    names = [a.name for a in p.authors if a.name]
+    names = [display_name(a) for a in p.authors if display_name(a)]
     shown = names if limit is None else names[:limit]
     parts = [link(author_href(data, n, up), n) for n in shown]
     if limit is not None and len(names) > limit:
@@ -98,7 +99,7 @@ def author_links(data: SiteData, p: Paper, up: str, limit: int | None = None) ->
 
 
 def authors_plain(p: Paper, limit: int = 3) -> str:
-    names = [a.name for a in p.authors if a.name]
+    names = [display_name(a) for a in p.authors if display_name(a)]
     return ", ".join(names[:limit]) + (" et al." if len(names) > limit else "")
 
 
@@ -143,17 +144,33 @@ def paper_row_cells(data: SiteData, p: Paper, up: str) -> str:
     )
 
 
+PAGE_ROWS = 100
+
+
 def papers_table(data: SiteData, papers: list[Paper], up: str, table_id: str) -> str:
-    rows = "\n".join(paper_row_cells(data, p, up) for p in papers)
+    """The papers as a sortable, filterable table, one page of rows at a time.
+
+    Rows past the first page are in a ``<template>``: parsed but not laid out, so 5,000
+    papers load like 100; ``assets/mtlkb.js`` pages, sorts and filters all of them. Without
+    JavaScript the first page shows and the rest stays reachable from each paper's topics,
+    authors and the search.
+    """
+    rows = [paper_row_cells(data, p, up) for p in papers]
+    first, rest = rows[:PAGE_ROWS], rows[PAGE_ROWS:]
+    more = (f'<template class="mtlkb-more-rows" data-rows-for="{table_id}">\n'
+            + "\n".join(rest) + "\n</template>\n") if rest else ""
     return (
         f'<div class="mtlkb-tablewrap" data-search-exclude>\n'
         f'<input class="mtlkb-filter" type="search" data-filter-for="{table_id}" '
         f'placeholder="Filter by any word (key, title, author, topic, status)" '
         f'aria-label="Filter the table"> <span data-count-for="{table_id}"></span>\n'
-        f'<table class="mtlkb-table" id="{table_id}">\n'
+        f'<div class="mtlkb-scroll"><table class="mtlkb-table mtlkb-papers" id="{table_id}" '
+        f'data-page-rows="{PAGE_ROWS}">\n'
         "<thead><tr><th>Key</th><th>Title</th><th>Authors</th><th>Year</th><th>Venue</th>"
         "<th>Topics</th><th>Note</th><th>Reproduction</th></tr></thead>\n"
-        f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n"
+        f"<tbody>\n" + "\n".join(first) + "\n</tbody>\n</table></div>\n"
+        + more
+        + f'<nav class="mtlkb-pager" data-pager-for="{table_id}" hidden></nav>\n</div>\n'
     )
 
 

@@ -18,8 +18,12 @@
   var CJK = /[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
   var WORD = /[\p{L}\p{N}]+/gu;
   var MARKS = /\p{M}+/gu;
-  var MAX_GROUPS = 200, MAX_EXPAND = 400;
+  // Material shows 10 pages at a time and loads more while scrolling; 100 pages and 6
+  // sections a page keep each keystroke's answer small at thousands of papers.
+  var MAX_GROUPS = 100, MAX_SECTIONS = 6, MAX_EXPAND = 400;
+  var plainCache = new Map();
   var docs = [], pageOf = [], byLoc = new Map(), terms = null, tIdx = null, xIdx = null;
+  var tRaw = null, xRaw = null;  // prebuilt index: posting lists still encoded
 
   function fold(s) { return s.normalize("NFKD").replace(MARKS, "").toLowerCase(); }
   function strip(html) {
@@ -67,12 +71,9 @@
       if (a === undefined) map.set(w, [id]);
       else if (a[a.length - 1] !== id) a.push(id);
     }
-    docs = list; pageOf = new Array(list.length);
+    pages(list); tRaw = xRaw = null;
     for (var id = 0; id < list.length; id++) {
-      var d = list[id], path = d.location.split("#")[0];
-      if (!byLoc.has(path)) byLoc.set(path, id);
-      byLoc.set(d.location, id);
-      pageOf[id] = byLoc.get(path);
+      var d = list[id];
       var tw = words(fold(strip(d.title || "")), [], false);
       for (var i = 0; i < tw.length; i++) add(tmap, tw[i], id);
       var xw = words(fold(strip(d.text || "")), [], false);
@@ -93,6 +94,39 @@
     }
   }
 
+  function pages(list) {
+    docs = list; pageOf = new Array(list.length); byLoc = new Map();
+    for (var id = 0; id < list.length; id++) {
+      var path = list[id].location.split("#")[0];
+      if (!byLoc.has(path)) byLoc.set(path, id);
+      byLoc.set(list[id].location, id);
+      pageOf[id] = byLoc.get(path);
+    }
+  }
+  // The index `mtlkb site build` wrote (kb/site/search_index.py): only parsed here; a
+  // posting list is decoded the first time a query needs it.
+  function load(packed) {
+    var p = JSON.parse(packed);
+    pages(p.docs.map(function (d) {
+      var o = { location: d[0], title: d[1], text: d[2] };
+      if (d[3] && d[3].length) o.tags = d[3];
+      if (d[4]) o.boost = d[4];
+      return o;
+    }));
+    terms = p.terms; tRaw = p.title; xRaw = p.text;
+    tIdx = new Array(terms.length); xIdx = new Array(terms.length);
+  }
+  function decode(s) {
+    if (!s) return null;
+    var parts = s.split("."), out = new Int32Array(parts.length), v = 0;
+    for (var i = 0; i < parts.length; i++) { v += +parts[i]; out[i] = v; }
+    return out;
+  }
+  function postings(i) {
+    if (tRaw && tIdx[i] === undefined) { tIdx[i] = decode(tRaw[i]); xIdx[i] = decode(xRaw[i]); }
+    return [tIdx[i], xIdx[i]];
+  }
+
   function lower(w) {
     var lo = 0, hi = terms.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (terms[mid] < w) lo = mid + 1; else hi = mid; }
@@ -105,7 +139,7 @@
       var term = terms[i];
       if (term !== w && !(prefix && term.lastIndexOf(w, 0) === 0)) break;
       var exact = term === w ? 1 : 0.6;
-      var lists = [[tIdx[i], 4], [xIdx[i], 1]];
+      var both = postings(i), lists = [[both[0], 4], [both[1], 1]];
       for (var l = 0; l < 2; l++) {
         var post = lists[l][0];
         if (!post) continue;
@@ -126,9 +160,18 @@
     });
   }
   // Plain text with the query words marked; `cut` keeps ~300 characters around the first.
+  function plainOf(raw) {
+    var c = plainCache.get(raw);
+    if (c === undefined) {
+      var plain = strip(raw).replace(/\s+/g, " ").trim();
+      c = [plain, fold(plain)];
+      if (plainCache.size > 20000) plainCache.clear();
+      plainCache.set(raw, c);
+    }
+    return c;
+  }
   function mark(raw, qwords, cut) {
-    var plain = strip(raw).replace(/\s+/g, " ").trim();
-    var f = fold(plain);
+    var pf = plainOf(raw), plain = pf[0], f = pf[1];
     var hits = [];
     if (f.length === plain.length) {  // folding kept offsets: mark on the original
       for (var q = 0; q < qwords.length; q++) {
@@ -192,9 +235,12 @@
     var items = ordered.map(function (e) {
       var page = e[0], g = e[1];
       g.ids.sort(function (a, b) { return b[1] - a[1]; });
-      var list = g.ids.slice(0, 12).map(function (x) { return make(x[0], x[1], per, qw); });
-      if (!g.ids.some(function (x) { return x[0] === page; })) list.push(make(page, 0, per, qw));
-      return list;
+      // The page's own document first: Material titles a group by its first item, so a hit
+      // in a note section is shown under the paper's title, not the section's.
+      var own = g.ids.filter(function (x) { return x[0] === page; });
+      var rest = g.ids.filter(function (x) { return x[0] !== page; }).slice(0, MAX_SECTIONS - 1);
+      return [make(page, own.length ? own[0][1] : 0, per, qw)].concat(
+        rest.map(function (x) { return make(x[0], x[1], per, qw); }));
     });
     return { items: items };
   }
@@ -211,7 +257,11 @@
   addEventListener("message", function (ev) {
     var m = ev.data || {};
     if (m.type === 0) {
-      try { build((m.data && m.data.docs) || []); } catch (e) { console.warn(e); }
+      try {
+        var packed = m.data && m.data.config && m.data.config.mtlkb;
+        if (typeof packed === "string") load(packed);
+        else build((m.data && m.data.docs) || []);
+      } catch (e) { console.warn(e); }
       postMessage({ type: 1 });
     } else if (m.type === 2) {
       var r;
