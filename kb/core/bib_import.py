@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import KB, KBError
 from kb.core.record_io import import_record
 from kb.core.social import import_social
-from kb.notes.create import ensure_note
+from kb.notes.create import ensure_notes
 from kb.sources.mtlkb_json import JsonRecord
 from kb.sources.records import BibRecord, Problem
 from kb.store.papers import PaperWriter, PutResult
@@ -130,20 +131,18 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
     pass (``_Retry``); the careful pass then puts each record under a savepoint and reports
     the rejected ones (savepoints cost about as much as the rest of a put, so only then)."""
     with kb.write() as db:
-        conn = db.conn
         # The fast pass queues new papers and writes them in batches (see PaperWriter).
         writer = PaperWriter(db, batch=not careful)
         key_map: dict[str, str] = {}
         for rec in records:
-            if careful:
-                conn.execute("SAVEPOINT bib_entry")
             try:
-                res = writer.put(rec.paper)
+                # careful: each record under a savepoint (sqlite-utils' nested atomic()),
+                # rolled back alone when the store rejects it
+                with db.atomic() if careful else nullcontext():
+                    res = writer.put(rec.paper)
             except (sqlite3.Error, ValueError) as exc:
                 if not careful:
                     raise _Retry from exc
-                conn.execute("ROLLBACK TO bib_entry")
-                conn.execute("RELEASE bib_entry")
                 writer = PaperWriter(db)  # its in-memory indexes may be ahead of the store
                 report.problems.append(Problem(
                     rec.file, rec.line,
@@ -153,8 +152,6 @@ def _store(kb: KB, records: list[BibRecord], socials: list[dict], report: Import
                 ))
                 advance()
                 continue
-            if careful:
-                conn.execute("RELEASE bib_entry")
             loc = rec.loc
             if rec.paper.key:
                 key_map[rec.paper.key] = res.key
@@ -262,8 +259,7 @@ def _import_social(kb: KB, socials: list[dict], report: ImportReport,
 
 
 def _notes(kb: KB, report: ImportReport) -> None:
-    for key in report.keys:
-        report.notes.append(ensure_note(kb, key))
+    report.notes.extend(ensure_notes(kb, list(report.keys)))  # the template read once
 
 
 def run(

@@ -19,6 +19,9 @@ from kb.config import KB
 from kb.models import Paper
 from kb.site.escape import slug
 from kb.site.names import display_name
+from kb.store import notes as store_notes
+from kb.store import social as store_social
+from kb.store.topics import stored_topics
 
 HEADER = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 TOPIC_WINDOW = 40  # related papers: in a big topic, look at the 2 x 40 nearest in year
@@ -93,8 +96,7 @@ def indexed_notes(kb: KB) -> dict[str, NoteInfo]:
     """Every note the index knows (sync it first), by paper key, in one pass."""
     from kb.notes.status import list_notes
 
-    futures = {key: json.loads(future) if future else []
-               for key, future in kb.db.conn.execute("SELECT paper_key, future FROM notes")}
+    futures = dict(store_notes.futures(kb.db))
     out = {}
     for item in list_notes(kb):
         path = kb.root / item["path"]
@@ -102,8 +104,7 @@ def indexed_notes(kb: KB) -> dict[str, NoteInfo]:
             exists=True, path=path, body=note_body(path), answered=item["answered"],
             questions=item["questions"], minutes=item["minutes"] or 0,
             read_on=item["read_on"],
-            future=[str(r["ref"]) for r in futures.get(item["key"], [])
-                    if isinstance(r, dict) and r.get("ref")],
+            future=[r.ref for r in futures.get(item["key"], []) if r.ref],
         )
     return out
 
@@ -115,9 +116,9 @@ def load_taxonomy(kb: KB) -> dict[str, dict[str, Any]]:
 
     out = {t.name: {"title": t.title, "parent": t.parent, "description": t.description}
            for t in taxonomy()}
-    for name, title, parent, desc in kb.db.conn.execute(
-        "SELECT name, title, parent, description FROM topics"
-    ):
+    for row in stored_topics(kb.db):
+        name, title, parent, desc = (row["name"], row["title"], row["parent"],
+                                     row["description"])
         spec = out.setdefault(name, {"title": None, "parent": None, "description": None})
         spec["title"] = spec["title"] or title
         spec["parent"] = spec["parent"] or parent
@@ -184,16 +185,8 @@ def gather(kb: KB) -> SiteData:
         if spec.get("parent"):
             topic_names.add(spec["parent"])
 
-    collections = []
-    conn = kb.db.conn
-    members: dict[str, list[str]] = defaultdict(list)
-    for name, key in conn.execute(
-        "SELECT collection, paper_key FROM collection_papers "
-        "ORDER BY collection, added_at, paper_key"
-    ):
-        members[name].append(key)
-    for name, desc in conn.execute("SELECT name, description FROM collections ORDER BY name"):
-        collections.append({"name": name, "description": desc, "papers": members.get(name, [])})
+    collections = [{"name": c.name, "description": c.description, "papers": c.papers}
+                   for c in store_social.collections(kb.db, order="name")]
 
     future_out: dict[str, list[str]] = {}
     future_in: dict[str, list[str]] = defaultdict(list)

@@ -216,9 +216,3 @@ def alias_redirects(kb: KB, st: Staging, keys: set[str]) -> None:
         for alias in aliases:
             if is_safe_key(alias) and alias not in keys:
                 st.write(f"papers/{alias}.html", redirect_html(key))
-
-
-def clean_staging(kb: KB) -> None:
-    from kb.site.mkdocs_config import STAGING_DIR
-
-    shutil.rmtree(kb.root / STAGING_DIR, ignore_errors=True)

@@ -289,11 +289,3 @@ def ego_map(data: SiteData, key: str, related_keys: list[str], up: str = "../") 
     out.append(f'<circle class="c" cx="{cx:.1f}" cy="{cy:.1f}" r="9"><title>{text(p.title)}'
                "</title></circle></svg>")
     return "\n".join(out)
-
-
-def map_summary(data: SiteData) -> dict[str, Any]:
-    from kb.site.paper_record import record_data
-
-    return {"papers": len(data.papers), "topics": len(data.topic_slug),
-            "authors": len(data.author_papers),
-            "institutions": len(record_data(data).institution_papers)}
