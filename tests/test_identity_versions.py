@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -264,6 +265,12 @@ def test_the_site_redirects_a_merged_away_key_to_the_paper(home: Path) -> None:
     assert "http-equiv" not in page  # no page of the site refreshes (test_site_security)
     assert (home / "docs" / "papers" / f"{PREPRINT}.md").is_file()
     assert f"papers/{PUBLISHED}.html" in stats.written
+    # the paper's page lists both versions, each with its identifiers and key
+    md = (home / "docs" / "papers" / f"{PREPRINT}.md").read_text(encoding="utf-8")
+    versions = html.unescape(md[md.index('class="mtlkb-versions"'):md.index("## Abstract")])
+    assert "preprint: 2017" in versions and "arXiv:1705.07115" in versions
+    assert "published: 2018" in versions and "doi:10.1109/cvpr.2018.00781" in versions.lower()
+    assert f"<code>{PREPRINT}</code>" in versions and f"<code>{PUBLISHED}</code>" in versions
 
 
 def test_authors_of_other_kind_keep_a_title_year_pair_apart(tmp_kb: KB) -> None:

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import KB
-from kb.models import Paper
+from kb.models import Paper, PaperVersion
 from kb.site.escape import slug
 from kb.site.names import display_name
 from kb.store import notes as store_notes
 from kb.store import social as store_social
 from kb.store.topics import stored_topics
+from kb.store.versions import all_versions
 
 HEADER = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 TOPIC_WINDOW = 40  # related papers: in a big topic, look at the 2 x 40 nearest in year
@@ -67,6 +68,12 @@ class SiteData:
     future_out: dict[str, list[str]]
     _cache: dict[str, Any] = field(default_factory=dict)
     note_cache: Any = None  # kb.site.note_cache.NoteCache, set by the generator
+
+    def versions_of(self, key: str) -> list[PaperVersion]:
+        """Paper ``key``'s versions (a preprint and its published version; issue 15)."""
+        if "versions" not in self._cache:
+            self._cache["versions"] = all_versions(self.kb.db)
+        return self._cache["versions"].get(key, [])
 
     def year_of(self) -> dict[str, int]:
         if "years" not in self._cache:

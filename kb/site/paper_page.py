@@ -53,12 +53,34 @@ def _summary(data: SiteData, p: Paper, up: str) -> str:
     info_line = " · ".join(oneline(m) for m in meta)
     out.append(f'<p class="mtlkb-meta">{info_line}'
                f'{" · " if info_line else ""}<code>{text(key)}</code> {note_badge(info)}</p>\n\n')
+    out.append(_versions(data, key))
     out.append("## Abstract\n\n")
     out.append(f'<p dir="auto">{oneline(p.abstract) or "<em>No abstract.</em>"}</p>\n\n')
     if p.comment:
         out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
     out.append(summary_block(data, p))
     return "".join(out)
+
+
+def _versions(data: SiteData, key: str) -> str:
+    """The records merged into this paper, each as it came: a preprint and its published
+    version (issue 15), with the key each still resolves under."""
+    versions = data.versions_of(key)
+    if len(versions) < 2:
+        return ""
+    items = []
+    for v in versions:
+        r = v.record
+        bits = [b for b in (str(r.year) if r.year else None, r.venue) if b]
+        ids = []
+        if r.arxiv_id:
+            ids.append(link(f"https://arxiv.org/abs/{r.arxiv_id}", f"arXiv:{r.arxiv_id}"))
+        if r.doi:
+            ids.append(link(f"https://doi.org/{r.doi}", f"DOI:{r.doi}"))
+        items.append(f"<li>{text(v.kind)}: {text(', '.join(bits))} {' '.join(ids)} "
+                     f"<code>{text(v.key)}</code></li>")
+    return ('<div class="mtlkb-versions" data-search-exclude><p><b>Versions</b></p>\n<ul>\n'
+            + "\n".join(items) + "\n</ul></div>\n\n")
 
 
 def _reproductions(data: SiteData, p: Paper, artifacts: Artifacts, up: str) -> str:
