@@ -16,8 +16,9 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     claims = [v.claim for v in result.verdicts]
     assert sum("PLE's test MSE is below MMoE's on both tasks" in c for c in claims) == 2
     row = result.metrics["by_correlation"]["0.5"]
-    for label in ("shared_bottom", "mmoe", "cgc", "ple"):
+    for label in ("shared_bottom", "mmoe", "ple"):
         assert len(row[f"{label}_runs"]) == 2 and len(row[f"{label}_task_mse"]) == 2
+    assert "cgc_runs" not in row  # in no claim: left out of the smoke run
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -27,7 +28,8 @@ def test_smoke_never_fails(seed: int, threads: int) -> None:
 
 
 def test_seeded_runs_are_reproducible() -> None:
-    assert_reproducible(RID, seed=5, steps=30, repeats=2, n_train=500, n_test=200)
+    assert_reproducible(RID, seed=5, steps=30, repeats=2, n_train=500, n_test=200,
+                        models=["shared_bottom", "mmoe", "cgc", "ple"])
 
 
 def test_label_correlation_rises_with_the_cosine() -> None:
@@ -70,3 +72,13 @@ def test_cgc_and_ple_use_mmoes_expert_budget() -> None:
     first = sum(q.numel() for q in m.experts.parameters())
     assert sum(q.numel() for q in level.task_experts.parameters()) + sum(
         q.numel() for q in level.shared_experts.parameters()) == first
+
+
+def test_rejects_unknown_model() -> None:
+    import torch
+
+    from reproductions import runner
+
+    cfg = runner.make_config(RID, "smoke", 0, models=["mmoe", "ple", "omoe"])
+    with pytest.raises(ValueError, match="omoe"):
+        runner.execute(RID, cfg, torch.device("cpu"))
