@@ -11,7 +11,9 @@ shape: a standard split network (one shared trunk, one head per task; the paper'
 "Split, Standard") against MTAN built on the *same* trunk and heads
 (:class:`reproductions.architectures.MTAN`: one soft-attention module per task and block,
 masks in (0, 1) on the shared features). Both models are created from the same seed, so the
-trunk and heads start identical and only the attention modules differ.
+trunk and heads start identical and only the attention modules differ. MTAN has more
+parameters (the metrics' ``parameters``: about 1.7x at full scale); the paper's wider and
+deeper split variants, which control for that, are not run here.
 
 Trunk: three blocks of 3x3 conv, batch norm, ReLU (max-pool 2 before blocks 2 and 3);
 heads: adaptive average pool to 4x4, flatten, linear to 10 classes. Adam; the weightings are
