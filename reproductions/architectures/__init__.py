@@ -7,6 +7,7 @@ from reproductions.architectures.cross_stitch import CrossStitch, CrossStitchUni
 from reproductions.architectures.hard_sharing import HardSharing
 from reproductions.architectures.mmoe import MMoE
 from reproductions.architectures.mtan import MTAN
+from reproductions.architectures.ple import PLE
 from reproductions.architectures.single_task import SingleTask
 
 ARCHITECTURES: dict[str, type[MultiTaskModel]] = {
@@ -14,6 +15,7 @@ ARCHITECTURES: dict[str, type[MultiTaskModel]] = {
     "cross_stitch": CrossStitch,
     "mmoe": MMoE,
     "mtan": MTAN,
+    "ple": PLE,
     "single_task": SingleTask,
 }
 
@@ -25,6 +27,7 @@ __all__ = [
     "HardSharing",
     "MMoE",
     "MultiTaskModel",
+    "PLE",
     "SingleTask",
     "mlp",
 ]

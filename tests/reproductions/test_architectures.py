@@ -10,6 +10,7 @@ from torch import nn
 from reproductions.architectures import (
     ARCHITECTURES,
     MTAN,
+    PLE,
     CrossStitch,
     CrossStitchUnit,
     HardSharing,
@@ -29,12 +30,15 @@ def builders() -> dict[str, nn.Module]:
         "cross_stitch_channel": CrossStitch.mlp(6, [16, 8], OUT, per_channel=True),
         "mmoe": MMoE.mlp(6, [8], 4, [5], OUT),
         "mtan": MTAN.mlp(6, [16, 8], OUT),
+        "cgc": PLE.cgc(6, 8, 2, 2, [5], OUT),
+        "ple": PLE.mlp(6, [8, 8, 6], 1, 2, [5], OUT),
         "single_task": SingleTask.mlp(6, [8], OUT),
     }
 
 
 def test_registry():
-    assert set(ARCHITECTURES) == {"hard_sharing", "cross_stitch", "mmoe", "mtan", "single_task"}
+    assert set(ARCHITECTURES) == {"hard_sharing", "cross_stitch", "mmoe", "mtan", "ple",
+                                 "single_task"}
 
 
 @pytest.mark.parametrize("name", list(builders()))
@@ -69,7 +73,7 @@ def test_task_parameters_only_affect_their_task(name):
                 assert not nonzero, (name, k, i)
 
 
-@pytest.mark.parametrize("name", ["hard_sharing", "mmoe"])
+@pytest.mark.parametrize("name", ["hard_sharing", "mmoe", "cgc"])
 def test_representation_separates_shared_from_heads(name):
     """Gradients of every output w.r.t. the shared parameters factor through z."""
     model = builders()[name].double()
@@ -167,3 +171,52 @@ def test_single_task_has_no_shared_parameters():
     assert model.shared_parameters() == []
     outs, z = model.forward_with_representation(torch.randn(3, 6))
     assert z is None and len(outs) == len(OUT)
+
+
+def test_cgc_gates_weigh_own_and_shared_experts_only():
+    """CGC (Tang et al. 2020, Sec. 4.1): task k's gate is a softmax over its m_k own and the
+    m_s shared experts, and its tower reads that mixture; no task-k tower sees task j's
+    experts."""
+    model = PLE.cgc(6, 8, 2, 3, [], [2, 2])
+    x = torch.randn(4, 6)
+    gates = model.gate_weights(x)
+    for g in gates:
+        assert g.shape == (4, 2 + 3) and (g > 0).all()
+        torch.testing.assert_close(g.sum(-1), torch.ones(4))
+    level = model.levels[0]
+    shared = torch.stack([e(x) for e in level.shared_experts], dim=1)
+    assert model.has_representation
+    torch.testing.assert_close(model.forward_with_representation(x)[1], shared)
+    for k in range(2):
+        own = torch.stack([e(x) for e in level.task_experts[k]], dim=1)
+        mix = (gates[k].unsqueeze(-1) * torch.cat([own, shared], dim=1)).sum(1)
+        torch.testing.assert_close(model(x)[k], model.towers[k](mix))
+    # the split is the textbook one: shared experts shared, the rest per task
+    assert {id(p) for p in model.shared_parameters()} == {
+        id(p) for p in level.shared_experts.parameters()}
+
+
+def test_ple_stacks_levels_and_every_shared_parameter_reaches_two_tasks():
+    """PLE (Sec. 4.2): below the top a shared gate fuses every expert of the level, so a
+    task's lower experts reach the other tasks: they are shared parameters; the split is
+    tight (each shared parameter moves at least two tasks' outputs)."""
+    torch.manual_seed(1)
+    model = PLE.mlp(6, [8, 8, 6], 1, 2, [5], OUT).double()
+    assert not model.has_representation
+    assert model.forward_with_representation(torch.randn(2, 6, dtype=torch.float64))[1] is None
+    assert len(model.levels) == 3 and model.levels[-1].shared_gate is None
+    assert all(lv.shared_gate is not None for lv in model.levels[:-1])
+    level1_task0 = {id(p) for p in model.levels[0].task_experts[0].parameters()}
+    assert level1_task0 <= {id(p) for p in model.shared_parameters()}
+    x = torch.randn(9, 6, dtype=torch.float64)
+    outs = model(x)
+    for p in model.shared_parameters():
+        moved = 0
+        for o in outs:
+            (g,) = torch.autograd.grad(o.sum(), [p], retain_graph=True, allow_unused=True)
+            moved += int(g is not None and bool(g.abs().sum() > 0))
+        assert moved >= 2, p.shape
+    with pytest.raises(ValueError):
+        PLE.mlp(6, [], 1, 1, [], OUT)
+    with pytest.raises(ValueError):
+        PLE.mlp(6, [4], 0, 0, [], OUT)

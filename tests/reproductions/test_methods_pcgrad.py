@@ -73,3 +73,16 @@ def test_seed_reproducible_and_order_matters():
     c, _ = PCGrad(5, seed=2).aggregate(G)
     assert torch.equal(a, b)
     assert not torch.allclose(a, c)
+
+
+def test_pcgrad_paper_is_linked_where_pcgrad_is_compared():
+    """Issue 13: the PCGrad paper (arXiv 2001.06782) links to the experiments that run it."""
+    import importlib
+
+    from reproductions import registry
+
+    linked = registry.by_arxiv_id("2001.06782v4")
+    assert {r.id for r in linked} >= {"multimnist", "qm9"}
+    for repro in linked:
+        module = importlib.import_module(repro.module)
+        assert any(name == "pcgrad" for name, _ in module.METHODS.values()), repro.id
