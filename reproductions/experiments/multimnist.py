@@ -145,6 +145,19 @@ def train_seed(config: Config, seed: int, source: str, device: torch.device,
     return results, curves
 
 
+def seed_table(metrics: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+    """Per method, each number of the results table over the run's seeds (the site's
+    results page)."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for row in metrics.get("per_seed", []):
+        for label, entry in row.get("methods", {}).items():
+            cell = out.setdefault(label, {})
+            for key in ("acc_left", "acc_right", "acc_mean", "delta_m_pct"):
+                if entry.get(key) is not None:
+                    cell.setdefault(key, []).append(float(entry[key]))
+    return out
+
+
 def run(config: Config, device: torch.device, ctx: RunContext | None = None) -> Result:
     ctx = ctx or RunContext()
     unknown = sorted(set(config.methods) - set(METHODS))

@@ -188,6 +188,19 @@ def comparison(diffs: list[float], confidence: float) -> dict[str, Any]:
             "outcome": outcome_of(iv, "less", 0.0)}
 
 
+def seed_table(metrics: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+    """Per method, each number of the results table over the run's seeds (the site's
+    results page): Delta_m% vs our single-task networks and vs the papers' single-task MAEs."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for row in metrics.get("per_seed", []):
+        for label, entry in row.get("methods", {}).items():
+            cell = out.setdefault(label, {})
+            for key in ("delta_m_pct", "delta_m_vs_paper_stl_pct"):
+                if entry.get(key) is not None:
+                    cell.setdefault(key, []).append(float(entry[key]))
+    return out
+
+
 def spearman(a: list[float], b: list[float]) -> float:
     from scipy import stats
 
