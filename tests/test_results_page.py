@@ -68,3 +68,14 @@ def test_the_page_is_built_into_the_site(tmp_kb: KB) -> None:
 
     stats = generate(tmp_kb)
     assert (stats.docs_dir / "results.md").is_file()
+
+
+def test_a_run_page_shows_an_inconclusive_verdict_as_inconclusive() -> None:
+    from kb.site.run_html import verdicts_table
+
+    html = verdicts_table([
+        {"claim": "A beats B", "ours": "+0.1 (SE 0.2)", "tolerance": "t-interval",
+         "outcome": "inconclusive", "passed": False},
+        {"claim": "old run", "ours": 1, "tolerance": "x", "passed": True},
+    ])
+    assert ">inconclusive<" in html and ">failed<" not in html and ">passed<" in html
