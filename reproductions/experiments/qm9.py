@@ -36,6 +36,12 @@ At smoke scale the verdicts are sanity checks of the miniature: every network le
 MAE below the train-mean predictor's), every Delta_m is finite, and neither Nash-MTL nor
 FAMO is worse than LS by ``smoke_margin`` Delta_m points (the same paired interval, a
 non-inferiority bound: a few epochs cannot rank the methods).
+
+Scales: ``smoke`` (a minute of CPU), ``medium`` (the claims' methods and three loss
+weightings on 3,000 molecules, about a CPU hour), ``full`` (the papers' setting, all of
+:data:`METHODS`, for a GPU). ``resume_dir`` keeps each finished network's result, keyed by
+the training settings, seed and method, so a stopped run -- or runs of single seeds in
+parallel -- resume from them.
 """
 
 from __future__ import annotations
