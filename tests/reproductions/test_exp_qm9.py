@@ -44,8 +44,9 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     assert len(compared) == 2 and all(v.n_seeds == 2 for v in compared)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("threads", [1, 2])
+# qm9's smoke trains 32 small networks (about a CPU minute): seeds 1 and 2 each once, with
+# the thread count the seed-0 run above did not use, cover seeds 0-2 and 1-2 threads
+@pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
 def test_smoke_never_fails(seed: int, threads: int, cache_dir) -> None:
     smoke_never_fails(RID, seed, threads, cache_dir=cache_dir)
 
