@@ -66,8 +66,9 @@ def test_smoke_verdicts_hold(smoke) -> None:
     assert len(result.metrics["nashmtl"]["replica_distance_to_front"]["famo"]) == 3
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("threads", [1, 2])
+# a toy smoke is 20k batched steps over three replicas of the starts: seeds 1 and 2 each
+# once, with the thread count the other did not use (the smoke fixture is seed 0, 1 thread)
+@pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
 def test_smoke_never_fails_from_nearby_starts(seed: int, threads: int) -> None:
     # Another CPU rounds float32 differently in its last bits; a verdict that held only on
     # this machine's bits would flip for starts moved by far more than rounding ever moves
