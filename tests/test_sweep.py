@@ -138,3 +138,15 @@ def test_sweep_and_list_through_the_cli(tmp_kb: KB) -> None:
     assert "reference (bundled)" in text
     bad = run_cli(tmp_kb, "repro", "sweep", "toy-pareto", "--seeds", "x")
     assert bad.returncode == 1 and "--seeds" in bad.stderr
+
+
+def test_a_cell_is_one_seed_of_an_experiment_that_repeats_seeds() -> None:
+    from kb.repro.sweep import plan
+
+    cells = plan("kendall-uncertainty", None, [0, 1, 2], "smoke")
+    assert [(m, s, extra) for m, s, extra in cells] == [
+        (None, 0, {"n_seeds": 1}), (None, 1, {"n_seeds": 1}), (None, 2, {"n_seeds": 1})]
+    # the sweep's own override wins; an experiment without n_seeds gets none
+    assert plan("kendall-uncertainty", None, [0], "smoke", {"n_seeds": 2})[0][2] == {
+        "n_seeds": 2}
+    assert "n_seeds" not in plan("toy-pareto", ["famo"], [0], "smoke")[0][2]

@@ -7,6 +7,9 @@ needs no running service, its local executor is plain subprocesses (what a lapto
 same code submits Slurm arrays, which is where MTL sweeps run; Ray would add a cluster runtime
 for no gain at this size.
 
+A cell is one seed: where an experiment repeats seeds inside one run (an ``n_seeds`` field),
+the cell runs ``n_seeds=1`` unless the sweep's overrides say otherwise.
+
 A cell's **run key** hashes the reproduction, the cell's full config (method, seed and scale
 included) and the code commit. The key is derived from the stored run row (its ``config`` and
 ``git_commit`` columns), so no extra state is kept: rerunning a sweep skips every cell that
@@ -113,12 +116,21 @@ def _method_field(repro_id: str) -> tuple[bool, list[str]]:
     return True, list(default or getattr(module, "METHOD_LABELS", ()))
 
 
+def _has_field(repro_id: str, name: str) -> bool:
+    from reproductions import registry
+
+    return name in registry.load(repro_id).Config.model_fields
+
+
 def plan(repro_id: str, methods: list[str] | None, seeds: list[int], scale: str,
          overrides: dict[str, Any] | None = None) -> list[tuple[str | None, int, dict]]:
     """The sweep's cells as (method, seed, config overrides), validated before anything runs."""
     from reproductions import runner
 
     has_methods, default = _method_field(repro_id)
+    # a cell is one seed: an experiment that repeats seeds inside a run (``n_seeds``) runs
+    # one there, and the sweep's seeds give the interval
+    one_seed = {"n_seeds": 1} if _has_field(repro_id, "n_seeds") else {}
     if methods and not has_methods:
         raise KBError(f"{repro_id} runs no list of methods: sweep it over --seeds only")
     if has_methods and not methods:
@@ -126,7 +138,7 @@ def plan(repro_id: str, methods: list[str] | None, seeds: list[int], scale: str,
     cells: list[tuple[str | None, int, dict]] = []
     for method in methods or [None]:
         for seed in seeds:
-            extra = dict(overrides or {})
+            extra = {**one_seed, **(overrides or {})}
             if method is not None:
                 extra["methods"] = [method]
             try:

@@ -24,6 +24,7 @@ from kb.site.note_cache import NoteCache
 from kb.site.paper_page import paper_page
 from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
+from kb.site.results_page import results_page
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # Packaged file -> where it goes in the docs. The shim's URL must contain "iframe-worker":
@@ -157,6 +158,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.write("authors.md", pages.authors_page(data))
     st.write("collections.md", pages.collections_page(data))
     st.write("reproductions.md", pages.reproductions_page(data))
+    st.write("results.md", results_page(data))
     st.write("tags.md", pages.tags_page())
     svg, shown = build_map(data)
     st.write("map.md", pages.map_page(svg, shown, len(data.papers)))

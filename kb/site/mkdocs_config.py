@@ -31,6 +31,7 @@ NAV = (
     ("Authors", "authors.md"),
     ("Collections", "collections.md"),
     ("Reproductions", "reproductions.md"),
+    ("Results", "results.md"),
     ("Research map", "map.md"),
     ("Tags", "tags.md"),
 )

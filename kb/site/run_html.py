@@ -7,7 +7,7 @@ from typing import Any
 
 from kb.site.escape import attr, oneline, text
 from kb.site.pieces import Artifacts, badge
-from reproductions.spec import overall_verdict
+from reproductions.spec import overall_verdict, verdict_outcome
 
 
 def _fmt(v: Any) -> str:
@@ -37,10 +37,10 @@ def verdicts_table(verdicts: list[dict[str, Any]]) -> str:
         return ""
     rows = []
     for v in verdicts:
-        ok = bool(v.get("passed"))
+        outcome = verdict_outcome(v)  # passed / failed / inconclusive (issue 12)
         kind = v.get("kind")
         rows.append(
-            f"<tr><td>{badge('passed' if ok else 'failed', 'passed' if ok else 'failed')}"
+            f"<tr><td>{badge(outcome, outcome)}"
             f"{' ' + badge(str(kind)) if kind else ''}</td>"
             f"<td>{oneline(v.get('claim'))}</td><td>{text(_fmt(v.get('paper')))}</td>"
             f"<td>{text(_fmt(v.get('ours')))}</td><td>{oneline(v.get('tolerance'))}</td></tr>"

@@ -5,6 +5,7 @@ repeats exactly."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,25 @@ def assert_reproducible(rid: str, seed: int = 5, **overrides: Any) -> None:
 
 
 def smoke_never_fails(rid: str, seed: int, threads: int, **overrides: Any) -> Any:
-    """The smoke run at ``seed`` with ``threads`` torch threads has no failed verdict."""
+    """The smoke run at ``seed`` with ``threads`` torch threads has no failed verdict.
+
+    ``runner.execute`` runs a CPU experiment with ``$MTLKB_REPRO_THREADS`` threads, so that
+    variable (not ``torch.set_num_threads`` alone, which the runner overrides) sets them."""
     before = torch.get_num_threads()
-    torch.set_num_threads(threads)
+    env_before = os.environ.get("MTLKB_REPRO_THREADS")
+    os.environ["MTLKB_REPRO_THREADS"] = str(threads)
+    seen: list[int] = []
     try:
         cfg = runner.make_config(rid, "smoke", seed, **overrides)
+        with runner.cpu_threads(torch.device("cpu")):
+            seen.append(torch.get_num_threads())
         result = runner.execute(rid, cfg, torch.device("cpu"))
     finally:
         torch.set_num_threads(before)
+        if env_before is None:
+            os.environ.pop("MTLKB_REPRO_THREADS", None)
+        else:
+            os.environ["MTLKB_REPRO_THREADS"] = env_before
+    assert seen == [threads]
     assert_not_failed(result)
     return result

@@ -10,7 +10,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from experiment_checks import assert_reproducible, run_smoke
+from experiment_checks import assert_reproducible, run_smoke, smoke_never_fails
+
+from reproductions import runner
 
 # qm9pack's own __init__ needs pkg_resources: only its data files are used, never imported
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("qm9pack") is None,
@@ -35,11 +37,53 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     # seed 0 trains seeds 0 and 1 (n_seeds = 2); the cache lands beside the run folder
     result = run_smoke(RID, tmp_path)
     assert (tmp_path.parent / "cache" / "qm9").is_dir()
-    summary = result.metrics["summary"]
-    assert set(summary) >= {"ls", "uw", "dwa", "rlw", "mgda", "pcgrad", "cagrad", "imtl_g",
-                            "nashmtl", "famo"}
+    assert set(result.metrics["summary"]) == {"ls", "nashmtl", "famo", "uw", "imtl_l"}
     for comp in result.metrics["comparisons"].values():
         assert comp["n"] == 2 and comp["outcome"] in ("passed", "failed", "inconclusive")
+    compared = [v for v in result.verdicts if v.interval is not None]
+    assert len(compared) == 2 and all(v.n_seeds == 2 for v in compared)
+
+
+# qm9's smoke trains 32 small networks (about a CPU minute): seeds 1 and 2 each once, with
+# the thread count the seed-0 run above did not use, cover seeds 0-2 and 1-2 threads
+@pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
+def test_smoke_never_fails(seed: int, threads: int, cache_dir) -> None:
+    smoke_never_fails(RID, seed, threads, cache_dir=cache_dir)
+
+
+def test_every_method_of_the_list_trains(cache_dir, data) -> None:
+    from reproductions.experiments.qm9 import METHODS
+
+    assert {"ls", "uw", "dwa", "rlw", "mgda", "pcgrad", "cagrad", "imtl_g", "nashmtl",
+            "famo", "upgrad", "aligned_mtl", "fairgrad", "gradvac", "db_mtl", "imtl_l", "gls",
+            "config"} <= set(METHODS)
+    cfg = runner.make_config(RID, "smoke", 0, n_train=32, n_val=16, n_test=16, epochs=1,
+                             n_seeds=1, batch_size=16, single_task=False,
+                             methods=list(METHODS), cache_dir=cache_dir)
+    result = runner.execute(RID, cfg, torch.device("cpu"))
+    maes = {k: v["test_mae"] for k, v in result.metrics["per_seed"][0]["methods"].items()}
+    assert set(maes) == set(METHODS)
+    assert all(len(m) == 11 and all(np.isfinite(m)) for m in maes.values())
+
+
+def test_a_stopped_run_resumes_from_its_kept_networks(cache_dir, data, tmp_path,
+                                                      monkeypatch) -> None:
+    from reproductions.experiments import qm9 as q
+
+    kw = dict(n_train=32, n_val=16, n_test=16, epochs=1, n_seeds=1, batch_size=16,
+              methods=["ls", "famo"], cache_dir=cache_dir, resume_dir=str(tmp_path / "keep"))
+    first = runner.execute(RID, runner.make_config(RID, "smoke", 0, **kw), torch.device("cpu"))
+    kept = sorted(p.name for p in (tmp_path / "keep").rglob("*.json"))
+    assert len(kept) == 11 + 2 and "s0-famo.json" in kept
+    trained: list[str] = []
+    real = q.train_one
+    monkeypatch.setattr(q, "train_one", lambda c, label, *a: trained.append(label) or real(
+        c, label, *a))
+    (tmp_path / "keep").joinpath(next(p for p in (tmp_path / "keep").iterdir()).name,
+                                 "s0-famo.json").unlink()
+    again = runner.execute(RID, runner.make_config(RID, "smoke", 0, **kw), torch.device("cpu"))
+    assert trained == ["famo"]  # only the network whose result was gone
+    assert again.metrics["per_seed"] == first.metrics["per_seed"]
 
 
 def test_seeded_runs_are_reproducible(cache_dir, data) -> None:
@@ -123,15 +167,15 @@ def test_dense_mpnn_equals_pyg_nnconv_set2set(data) -> None:
 
 
 def test_delta_m_and_paired_interval() -> None:
-    from reproductions.experiments.qm9 import delta_m, paired_interval
+    from reproductions.experiments.qm9 import comparison, delta_m
 
     base = np.array([1.0, 2.0])
     assert delta_m(np.array([1.5, 1.0]), base) == pytest.approx(0.0)  # +50% and -50%
     assert delta_m(np.array([2.0, 4.0]), base) == pytest.approx(100.0)  # worse = positive
-    below = paired_interval([-3.0, -2.0, -4.0], 0.95)
+    below = comparison([-3.0, -2.0, -4.0], 0.95)
     assert below["outcome"] == "passed" and below["high"] < 0
-    assert paired_interval([3.0, 2.0, 4.0], 0.95)["outcome"] == "failed"
-    assert paired_interval([-3.0, 2.0, 1.0], 0.95)["outcome"] == "inconclusive"
-    assert paired_interval([-1.0], 0.95)["outcome"] == "inconclusive"
+    assert comparison([3.0, 2.0, 4.0], 0.95)["outcome"] == "failed"
+    assert comparison([-3.0, 2.0, 1.0], 0.95)["outcome"] == "inconclusive"
+    assert comparison([-1.0], 0.95)["outcome"] == "inconclusive"
     # t(0.975, 2) = 4.3027: mean -3, sd 1, half-width 4.3027 / sqrt(3)
     assert below["low"] == pytest.approx(-3 - 4.302653 / 3 ** 0.5, abs=1e-3)
