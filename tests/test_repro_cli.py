@@ -15,6 +15,7 @@ from kb.config import KB
 from kb.repro import links as repro_links
 from kb.repro import runs
 from reproductions import registry
+from reproductions.spec import overall_verdict
 
 FAST = "kendall-uncertainty"  # about a second at smoke scale
 
@@ -165,9 +166,18 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     assert [(r["id"], r["source"]) for r in linked] == [("mmoe-synthetic", "manual")]
     papers = repro_links.linked_papers(kb, "mmoe-synthetic")
     assert {p["key"] for p in papers} == {"ma2018mmoe", "caruana1997"}
+    kb.close()
+    # a paper the registry names by key (PLE has no arXiv id) is linked both ways
+    add_paper(kb_dir, "tang2020progressive", None)
+    kb = KB.find(kb_dir)
+    papers = repro_links.linked_papers(kb, "mmoe-synthetic")
+    assert {(p["key"], p["source"]) for p in papers} == {
+        ("ma2018mmoe", "doi"), ("caruana1997", "manual"), ("tang2020progressive", "registry")}
+    assert [(r["id"], r["source"]) for r in repro_links.linked_reproductions(
+        kb, "tang2020progressive")] == [("mmoe-synthetic", "registry")]
     refs = [r for r in runs.reference_runs("mmoe-synthetic") if r["scale"] == "full"]
-    expected = None if not refs else ("passed" if all(v["passed"] for v in refs[0]["verdicts"])
-                                      else "failed")
+    expected = None if not refs else overall_verdict(refs[0]["verdicts"])
+    assert expected in (None, "passed", "failed", "inconclusive")
     # no run here yet: the latest verdict is none, the bundled reference is shown apart
     assert runs.last_verdict(kb, "mmoe-synthetic") is None
     summary = runs.reproduction_summary(kb, registry.get("mmoe-synthetic"))
@@ -176,7 +186,8 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     assert expected is None or summary["reference"]["reference"] is True
     kb.close()
     shown = json.loads(invoke(kb_dir, "repro", "show", "mmoe-synthetic", "--json").stdout)
-    assert {p["key"] for p in shown["reproduction"]["papers"]} == {"ma2018mmoe", "caruana1997"}
+    assert {p["key"] for p in shown["reproduction"]["papers"]} == {
+        "ma2018mmoe", "caruana1997", "tang2020progressive"}
 
 
 def test_reference_runs_are_listed(kb_dir: Path) -> None:

@@ -52,12 +52,15 @@ def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
 
 
 def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
-    """The papers in the KB a reproduction is linked to (automatic and manual)."""
+    """The papers in the KB a reproduction is linked to: by arXiv id or DOI, by the key the
+    registry names (``paper_keys``: a paper with no arXiv id) and by hand."""
     repro = registry.get(repro_id)
     if not kb.has_store:
         return []
     found: dict[str, dict[str, Any]] = {}
     for row in links.papers_by_ids(kb.conn, list(repro.arxiv_ids), repro.doi):
+        found.setdefault(row["key"], row)
+    for row in links.papers_by_keys(kb.conn, list(repro.paper_keys)):
         found.setdefault(row["key"], row)
     for row in links.papers_linked_by_hand(kb.conn, repro_id):
         found.setdefault(row["key"], row)

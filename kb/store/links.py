@@ -34,6 +34,14 @@ def papers_by_ids(db: Any, arxiv_ids: list[str], doi: str | None) -> list[dict[s
     return out
 
 
+def papers_by_keys(db: Any, keys: list[str]) -> list[dict[str, Any]]:
+    """``{key, title, arxiv_id, source}`` of the papers named by key (source ``registry``)."""
+    if not keys:
+        return []
+    return [{**r, "source": "registry"} for r in rows(
+        db, f"SELECT key, title, arxiv_id FROM papers WHERE key IN ({marks(len(keys))})", keys)]
+
+
 def papers_linked_by_hand(db: Any, reproduction: str) -> list[dict[str, Any]]:
     return rows(db, "SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
                 "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?", [reproduction])
