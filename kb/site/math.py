@@ -13,7 +13,8 @@ import html
 import re
 from html.parser import HTMLParser
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+from kb.site.fences import fence_states
+
 # pandoc's rule: no space after the opening $ nor before the closing one, and no digit
 # right after the closing one ("$5 and $10" is money).
 _MATH = re.compile(r"\$\$(?P<d>[^$]+?)\$\$|(?<![\\$])\$(?P<i>[^\s$](?:[^$\n]*?[^\s\\$])?)\$(?!\d)")
@@ -105,17 +106,9 @@ def take_out(body: str) -> tuple[str, list[str]]:
         spans.append(f'<span class="mtlkb-math" title="{raw}">{ml}</span>')
         return TOKEN.format(len(spans) - 1)
 
-    lines, fence = body.split("\n"), None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m and fence is None:
-            fence = m.group(1)[0] * 3
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            continue
-        if "$" not in line:
+    lines = body.split("\n")
+    for i, line, code in fence_states(lines):
+        if code or "$" not in line:
             continue
         parts, pos, out = [], 0, []
         for c in _CODE_SPAN.finditer(line):

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from kb.site.data import NoteInfo
+from kb.site.fences import fence_states
 from kb.site.math import put_back, take_out
 from kb.site.pieces import SEARCH_TEXT_BUDGET, code_block
 
@@ -15,7 +16,6 @@ _CITATION = re.compile(r"^(citation:\s*\n)((?P<f>`{3,}|~{3,})[^\n]*\n.*?\n(?P=f)
 
 
 _QUESTION_LINE = re.compile(r"^\s*__\*.+\*__\s*$")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _EXCLUDE_ATTR = "{: data-search-exclude }"
 
 
@@ -27,17 +27,9 @@ def _exclude_boilerplate(body: str) -> str:
     """
     lines = body.split("\n")
     out: list[str] = []
-    fence: str | None = None
     in_meta = False
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence is None and m:
-            fence = m.group(1)[0] * 3
-        elif fence is not None and line.strip().startswith(fence):
-            fence = None
-            out.append(line)
-            continue
-        if fence is not None:
+    for i, line, code in fence_states(lines):
+        if code:
             out.append(line)
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -73,14 +65,9 @@ def _exclude_tail(body: str, budget: int) -> str:
     cut = body.rfind("\n\n", 0, budget)
     cut = cut if cut > 0 else budget
     head, tail = body[:cut], body[cut:]
-    lines, fence = tail.split("\n"), None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m and fence is None:
-            fence = m.group(1)[0] * 3
-        elif fence is not None and line.strip().startswith(fence):
-            fence = None
-        elif fence is None and (h := _HEADING_LINE.match(line)) and "{" not in line:
+    lines = tail.split("\n")
+    for i, line, code in fence_states(lines):
+        if not code and (h := _HEADING_LINE.match(line)) and "{" not in line:
             lines[i] = f"{h.group(1)} {h.group(2)} {{ data-search-exclude }}"
     return head + "\n\n#### (continued) { data-search-exclude }\n" + "\n".join(lines)
 
@@ -102,17 +89,9 @@ def _wiki_links(body: str, by_key: dict, up: str) -> str:
         return (f'<a class="mtlkb-ref" href="{up}papers/{text(key)}.html" '
                 f'title="{text(key)}">{label}</a>')
 
-    lines, fence = body.split("\n"), None
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m and fence is None:
-            fence = m.group(1)[0] * 3
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            continue
-        if "[[" in line:
+    lines = body.split("\n")
+    for i, line, code in fence_states(lines):
+        if not code and "[[" in line:
             lines[i] = _WIKI.sub(sub, line)
     return "\n".join(lines)
 
@@ -163,14 +142,8 @@ def _split_questions(body: str) -> tuple[str, list[tuple[str, str]]]:
     next question or heading; a section left with nothing in it loses its heading too."""
     lines = body.split("\n")
     blocks: list[tuple[str, list[str]]] = [("", [])]  # (heading line, lines)
-    fence = None
-    for line in lines:
-        m = _FENCE.match(line)
-        if m and fence is None:
-            fence = m.group(1)[0] * 3
-        elif fence is not None and line.strip().startswith(fence):
-            fence = None
-        elif fence is None and _HEADING_LINE.match(line):
+    for _i, line, code in fence_states(lines):
+        if not code and _HEADING_LINE.match(line):
             blocks.append((line, []))
             continue
         blocks[-1][1].append(line)

@@ -14,6 +14,19 @@ from torch import nn
 from reproductions.architectures import CrossStitch, HardSharing, SingleTask
 from reproductions.methods import make_method
 
+# The newer aggregators and weightings (issue 13), at their papers' / implementations'
+# defaults, in every experiment that compares methods (label -> (method, hyperparameters)).
+NEWER_METHODS: dict[str, tuple[str, dict[str, Any]]] = {
+    "upgrad": ("upgrad", {}),
+    "aligned_mtl": ("aligned_mtl", {}),
+    "fairgrad": ("fairgrad", {"alpha": 1.0}),
+    "gradvac": ("gradvac", {}),
+    "db_mtl": ("db_mtl", {}),
+    "imtl_l": ("imtl_l", {}),
+    "gls": ("gls", {}),
+    "config": ("config", {}),
+}
+
 
 # -- MultiLeNet (Sener & Koltun's MultiObjectiveOptimization/multi_task/models/multi_lenet.py)
 def lenet_trunk() -> nn.Sequential:

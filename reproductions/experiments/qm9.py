@@ -58,7 +58,7 @@ import torch
 
 from reproductions.architectures.mpnn import QM9MPNN
 from reproductions.data import qm9 as qdata
-from reproductions.experiments.common import build_method
+from reproductions.experiments.common import NEWER_METHODS, build_method
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result, Verdict
 from reproductions.stats import decide, outcome_of, paired_interval
@@ -77,14 +77,7 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "famo": ("famo", {"gamma": 0.001, "max_norm": 0.0}),
     # issue 13's methods, at their papers' / implementations' defaults (none of these papers'
     # QM9 numbers is quoted: see PAPER_DELTA_M)
-    "upgrad": ("upgrad", {}),
-    "aligned_mtl": ("aligned_mtl", {}),
-    "fairgrad": ("fairgrad", {"alpha": 1.0}),
-    "gradvac": ("gradvac", {}),
-    "db_mtl": ("db_mtl", {}),
-    "imtl_l": ("imtl_l", {}),
-    "gls": ("gls", {}),
-    "config": ("config", {}),
+    **NEWER_METHODS,
 }
 
 # The authors' single-task test MAEs (AvivNavon/nash-mtl experiments/quantum_chemistry/
