@@ -145,10 +145,10 @@ def test_zensical_site_searches_from_file(tmp_path: Path, page):
     page.wait_for_function(
         "() => { let a = document.activeElement; while (a && a.shadowRoot && "
         "a.shadowRoot.activeElement) a = a.shadowRoot.activeElement; "
-        "return a && a.tagName === 'INPUT'; }")
+        "return a && a.tagName === 'INPUT'; }", timeout=60_000)
     page.keyboard.type(NOTE_WORD)
     hit = page.locator("text=weighting of homoscedastic").first
     hit.wait_for(timeout=60_000)  # Zensical's lunr build in the iframe worker: slow under load
     hit.click()
-    page.wait_for_url("**/papers/kendall2018multi.html*")
+    page.wait_for_url("**/papers/kendall2018multi.html*", timeout=60_000)
     assert page.dialogs == [] and page.remote_requests == []
