@@ -8,43 +8,24 @@ Every request path (with its query) is recorded in :attr:`ApiServer.requests`.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from local_server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "enrich"
 
 
-class ApiServer:
+class ApiServer(LocalServer):
+    protocol_version = "HTTP/1.0"  # http.server's default, as these tests were written
+
     def __init__(self) -> None:
+        super().__init__()
         self.routes: dict[str, tuple[int, bytes, dict[str, str]] | None] = {}
         self.requests: list[str] = []
-        self._release = threading.Event()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                owner._handle(self)
-
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ApiServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
     def route(self, prefix: str, status: int = 200, body: bytes | str = b"",

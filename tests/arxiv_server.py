@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
-import threading
 from datetime import UTC, datetime
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from local_server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 
@@ -63,44 +64,19 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class ArxivServer:
+class ArxivServer(LocalServer):
     """A threaded HTTP server on 127.0.0.1 (port 0) serving arXiv-format Atom feeds."""
 
     def __init__(self, entries: dict[str, tuple[int, str]] | None = None) -> None:
+        super().__init__()
         self.entries = load_entries() if entries is None else entries
         self.requests: list[dict] = []
         self._mode = "feed"
         self._status = 200
         self._body = b""
         self._content_type = "text/plain"
-        self._release = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server._handle(self)
-
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     # -- lifecycle ------------------------------------------------------------------------
-    def __enter__(self) -> ArxivServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(5)
 
     @property
     def url(self) -> str:

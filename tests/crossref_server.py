@@ -11,10 +11,11 @@ compared case-insensitively, as Crossref does), ``404`` for an unknown DOI. Fail
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from local_server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crossref"
 
@@ -25,41 +26,15 @@ def load_works(folder: Path = FIXTURES) -> dict[str, bytes]:
             for p in sorted(folder.glob("*.json"))}
 
 
-class CrossrefServer:
+class CrossrefServer(LocalServer):
     """A threaded HTTP server on 127.0.0.1 (port 0) answering ``/works/{doi}``."""
 
     def __init__(self, works: dict[str, bytes] | None = None) -> None:
+        super().__init__()
         self.works = load_works() if works is None else works
         self.requests: list[dict] = []
         self._fixed: tuple[int, bytes, dict[str, str]] | None = None
         self._hang = False
-        self._release = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server._handle(self)
-
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
-                return
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> CrossrefServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(5)
 
     @property
     def url(self) -> str:
