@@ -5,6 +5,8 @@
     python benchmarks/search_mix.py --keep /tmp/kb  # keep (or reuse) the generated KB
     python benchmarks/search_mix.py --lists cold    # lists made by the queries that need them
     python benchmarks/search_mix.py --lists none    # FTS5 ranks every query itself
+    python benchmarks/search_mix.py --keep /tmp/kb --lists kept   # the lists already made
+    python benchmarks/search_mix.py --query-seed 8  # a second query set (check a trick)
 
 The store is generated with realistic-looking text (~1.3 KB a paper): titles and abstracts
 drawn from a Zipf-weighted vocabulary of real machine-learning English (function words and
@@ -18,7 +20,8 @@ Impact lists (:mod:`kb.store.topk`): ``prepared`` (the default) makes them first
 ``search.prepare_lists`` (words, 1-3 letter prefixes and hyphenated terms that look broad in
 a sample of 2,000 papers' text, never the query set; its time is reported apart), then
 the queries run with ``build=True`` (a broad phrase still without a list gets one inside
-that query's time); ``cold`` starts with none.
+that query's time); ``cold`` starts with none; ``kept`` uses the lists a kept KB has
+(prepared by an earlier run), so a change to the query code is measured in seconds.
 
 Reported: CPU time per query (``time.process_time``; the machine is shared) p50/p95/p99 per
 class and overall, whether each top 20 equals FTS5's own uncapped ``ORDER BY rank`` top 20
@@ -221,34 +224,40 @@ def _bytes(conn, *names: str) -> int:
                         names).fetchone()[0]
 
 
-def run(root: Path, n: int, k: int, lists: str = "prepared") -> dict:
+def run(root: Path, n: int, k: int, lists: str = "prepared", query_seed: int = 7,
+        slowest: int = 0) -> dict:
     """``lists``: "prepared" (topk.prepare first, timed apart), "cold" (each list made by
-    the first query that needs it, inside that query's time) or "none" (FTS5 ranks all)."""
+    the first query that needs it, inside that query's time), "kept" (the lists the store
+    has) or "none" (FTS5 ranks all). ``query_seed``: the query set's seed (7 is the one
+    reported; another checks that a change was not tuned on it)."""
     from kb.config import KB
     from kb.store import topk
     from kb.store.search import fts_query, prepare_lists, search_results
 
     kb = KB(root)
     conn = kb.conn
-    with kb.write():
-        topk.clear(conn)
+    if lists != "kept":
+        with kb.write():
+            topk.clear(conn)
     prepared = {"lists": 0, "cpu_s": 0.0}
     if lists == "prepared":
         t0 = time.process_time()
         prepared["lists"] = prepare_lists(conn)
         prepared["cpu_s"] = time.process_time() - t0
     build = lists != "none"
-    qs = make_queries(k)
+    qs = make_queries(k, query_seed)
     for _, q in make_queries(20, seed=99):  # warm the page cache (queries not measured)
         search_results(conn, q, limit=20, build=build)
     by: dict[str, list[float]] = {}
     wall: list[float] = []
     exact = mismatched = 0
     examples: list[str] = []
+    times: list[tuple[float, str, str]] = []
     for cls, q in qs:
         w0, t0 = time.perf_counter(), time.process_time()
         hits = search_results(conn, q, limit=20, build=build).hits
         by.setdefault(cls, []).append((time.process_time() - t0) * 1000)
+        times.append((by[cls][-1], cls, q))
         wall.append((time.perf_counter() - w0) * 1000)
         fq = fts_query(q, conn)
         ref = [] if fq is None else conn.execute(
@@ -279,7 +288,8 @@ def run(root: Path, n: int, k: int, lists: str = "prepared") -> dict:
         "plain_fts5_bytes_per_paper": plain / n,
         "list_bytes_per_paper": list_bytes / n, "lists_at_end": list_count,
         "lists_mode": lists, "prepared_lists": prepared["lists"],
-        "prepare_cpu_s": prepared["cpu_s"],
+        "prepare_cpu_s": prepared["cpu_s"], "query_seed": query_seed,
+        "slowest": sorted(times, reverse=True)[:slowest],
     }
 
 
@@ -289,8 +299,12 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--keep", type=Path, default=None, help="build (or reuse) the KB here")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--lists", choices=("prepared", "cold", "none"), default="prepared",
-                    help="impact lists made first (prepared), by the queries (cold), or none")
+    ap.add_argument("--lists", choices=("prepared", "cold", "kept", "none"),
+                    default="prepared", help="impact lists made first (prepared), by the "
+                    "queries (cold), those the kept KB has (kept), or none")
+    ap.add_argument("--query-seed", type=int, default=7,
+                    help="seed of the query set (7: the one reported)")
+    ap.add_argument("--slowest", type=int, default=0, help="print the N slowest queries")
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="mtlkb-mix-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), load "
@@ -299,10 +313,11 @@ def main() -> None:
         dt = build(root, args.papers)
         size = (root / "mtlkb.db").stat().st_size
         print(f"built {args.papers:,} papers in {dt:.1f} s CPU ({size / 1e6:.0f} MB store)")
-    r = run(root, args.papers, args.queries, args.lists)
+    r = run(root, args.papers, args.queries, args.lists, args.query_seed, args.slowest)
     if args.lists == "prepared":
         print(f"prepared {r['prepared_lists']} impact lists in {r['prepare_cpu_s']:.1f} s CPU")
-    print(f"\n{r['queries']} queries on {r['papers']:,} papers, CPU ms per query: "
+    print(f"\n{r['queries']} queries (seed {r['query_seed']}) on {r['papers']:,} papers, "
+          "CPU ms per query: "
           f"p50 {r['p50_ms']:.2f}, p95 {r['p95_ms']:.2f}, p99 {r['p99_ms']:.2f}, "
           f"max {r['max_ms']:.1f} (wall p95 {r['wall_p95_ms']:.2f})")
     for c, v in r["classes"].items():
@@ -314,6 +329,8 @@ def main() -> None:
           f"content {r['plain_fts5_bytes_per_paper'] / 1024:.2f} KB "
           f"(+{(r['index_bytes_per_paper'] - r['plain_fts5_bytes_per_paper']) / 1024:.2f} KB); "
           f"of which {r['lists_at_end']} impact lists {r['list_bytes_per_paper'] / 1024:.2f} KB")
+    for ms, cls, q in r["slowest"]:
+        print(f"  {ms:7.2f} ms  {cls:<14} {q}")
     if args.json:
         print(json.dumps(r, indent=2))
 

@@ -45,8 +45,8 @@ QUERIES = ["the", "learning", "task", "t*", "mu*", "l*", "multi-task", "multitas
 @pytest.fixture
 def small_lists(monkeypatch):
     """Lists at test scale: a phrase in over 12 papers is broad; lists of 10."""
-    monkeypatch.setattr(topk, "SMALL", 12)
-    monkeypatch.setattr(topk, "LIST_LEN", 10)
+    monkeypatch.setattr(topk.lists, "SMALL", 12)
+    monkeypatch.setattr(topk.lists, "LIST_LEN", 10)
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_other_tools_writes_keep_the_top_k_exact(kb: KB, answered: list[str]) ->
 def test_many_changes_drop_the_lists_and_nothing_pending_without_lists(kb: KB) -> None:
     _all_exact(kb.conn)
     with kb.write() as db:  # mtlkb's own write: settles after it
-        db.conn.executemany(INSERT, _rows(topk.QUEUE_MAX + 1, seed=2, start=1000))
+        db.conn.executemany(INSERT, _rows(topk.lists.QUEUE_MAX + 1, seed=2, start=1000))
     assert kb.conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0] == 0
     assert kb.conn.execute("SELECT count(*) FROM papers_fts_top").fetchone()[0] == 0
     assert kb.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] == 0
@@ -158,7 +158,7 @@ def test_prepare_and_list_contents(kb: KB, answered: list[str]) -> None:
     phrases = {r[0] for r in kb.conn.execute("SELECT phrase FROM papers_fts_lists")}
     assert '"the"' in phrases and '"t"*' in phrases
     got = topk.get_list(kb.conn, '"The"')  # keys are case-insensitive, as FTS5 is
-    assert got is not None and len(got.entries) == topk.LIST_LEN
+    assert got is not None and len(got.entries) == topk.lists.LIST_LEN
     assert got.df == kb.conn.execute(
         "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'the'").fetchone()[0]
     rows, tokens = topk.totals(kb.conn)
@@ -174,7 +174,7 @@ def test_prepare_and_list_contents(kb: KB, answered: list[str]) -> None:
 def test_read_only_store_searches_without_writing(kb: KB, tmp_path, monkeypatch) -> None:
     _all_exact(kb.conn)  # lists made while writable
     other = sqlite3.connect(kb.db_path)  # another tool writes more than a search rescores
-    other.executemany(INSERT, _rows(topk.QUEUE_MAX + 5, seed=9, start=5000))
+    other.executemany(INSERT, _rows(topk.lists.QUEUE_MAX + 5, seed=9, start=5000))
     other.commit()
     other.close()
     kb.close()
@@ -186,7 +186,7 @@ def test_read_only_store_searches_without_writing(kb: KB, tmp_path, monkeypatch)
             ro.conn, text, limit=5, build=not ro.read_only).hits)
         assert got == _reference(ro.conn, text, 5), text
     assert ro.conn.execute("SELECT count(*) FROM papers_fts_changed").fetchone()[0] > (
-        topk.QUEUE_MAX)  # nothing settled: read as it is
+        topk.lists.QUEUE_MAX)  # nothing settled: read as it is
     ro.close()
 
 
@@ -195,22 +195,22 @@ def test_varints_and_totals_match_fts5(kb: KB) -> None:
     assert rows == kb.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
     lengths = topk.lengths(kb.conn, [1, 2, 3])
     assert set(lengths) == {1, 2, 3} and sum(lengths.values()) > 0
-    assert topk._varints(bytes([0x81, 0x00, 0x05])) == [128, 5]
+    assert topk.bm25.varints(bytes([0x81, 0x00, 0x05])) == [128, 5]
 
 
 def test_a_list_made_while_another_process_writes_is_not_kept(kb: KB, monkeypatch) -> None:
     """The list is read outside the write lock: a write in between makes it worthless."""
-    real = topk.lengths
+    real = topk.bm25.lengths
 
     def write_meanwhile(conn, rids):
         other = sqlite3.connect(kb.db_path)
         other.execute(INSERT, ("meanwhile", "the the the", "the", "Ann Lee", STAMP, STAMP))
         other.commit()
         other.close()
-        monkeypatch.setattr(topk, "lengths", real)
+        monkeypatch.setattr(topk.bm25, "lengths", real)
         return real(conn, rids)
 
-    monkeypatch.setattr(topk, "lengths", write_meanwhile)
+    monkeypatch.setattr(topk.bm25, "lengths", write_meanwhile)
     assert topk.build_list(kb.conn, '"the"') is None
     assert topk.get_list(kb.conn, '"the"') is None
     assert topk.build_list(kb.conn, '"the"') is not None  # nothing written meanwhile
@@ -226,17 +226,17 @@ def test_narrow_units_and_ands_with_a_narrow_unit(kb: KB, monkeypatch) -> None:
         db.conn.executemany(INSERT, rows)
     _all_exact(kb.conn)  # lists made (and settled: nothing noted as changed)
     calls: list[str] = []
-    for name in ("_from_small", "_and_query"):
-        real = getattr(topk, name)
+    for module, name in ((topk.ors, "from_small"), (topk.ands, "and_query")):
+        real = getattr(module, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
             got = _real(*args, **kwargs)
             calls.append(_name if got is not None else f"{_name}: none")
             return got
 
-        monkeypatch.setattr(topk, name, spy)
+        monkeypatch.setattr(module, name, spy)
     prepare_lists(kb.conn, sample=400)  # multi-task's list
     for text in ("zeta OR omega -xyzzy", "zeta learning", "omega multi-task",
                  "multi-task zeta", "zeta self-supervised"):
         assert _ours(kb.conn, text, 5) == _reference(kb.conn, text, 5), text
-    assert calls.count("_from_small") == 1 and calls.count("_and_query") >= 2, calls
+    assert calls.count("from_small") == 1 and calls.count("and_query") >= 2, calls
