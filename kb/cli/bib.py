@@ -24,6 +24,11 @@ def import_(
     notes: bool = typer.Option(
         False, "--notes", help="Create the reading note of each imported paper."
     ),
+    prepare: bool = typer.Option(
+        True, "--prepare/--no-prepare",
+        help="After an import of over 2,000 papers, make the search's lists of broad words "
+        "(fast exact ranking; `mtlkb search --prepare` does it later)."
+    ),
 ) -> None:
     """Import BibTeX entries (merging records of the same paper) in one transaction.
 
@@ -39,6 +44,12 @@ def import_(
     for path in report.notes:
         typer.echo(f"note {kb.rel(path)}")
     typer.echo(report.summary())
+    if prepare and report.written:
+        from kb.core.search_lists import after_import
+
+        prepared = after_import(kb, len(report.keys))
+        if prepared is not None:
+            typer.echo(prepared.line())
     if report.failed:
         raise typer.Exit(1)
 

@@ -3,7 +3,7 @@
 
 import typer
 
-from kb.cli.output import echo_json, print_table, require_kb
+from kb.cli.output import echo_json, fail, print_table, require_kb
 from kb.notes.index import sync_notes
 from kb.store.search import RANK_CAP, SYNTAX, search_results
 
@@ -13,16 +13,28 @@ app = typer.Typer()
 @app.command(epilog=SYNTAX)
 def search(
     ctx: typer.Context,
-    query: list[str] = typer.Argument(
-        ..., metavar="QUERY...",
+    query: list[str] | None = typer.Argument(
+        None, metavar="QUERY...",
         help="Words, \"phrases\", prefix*, -word, AND/OR/NOT/NEAR (syntax below)."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, metavar="N",
                               help="At most N results."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    prepare: bool = typer.Option(
+        False, "--prepare", help="First make the lists that rank broad words, prefixes and "
+        "hyphenated terms fast (exactly as FTS5 does; made on first use otherwise). The "
+        "query is then optional."),
 ) -> None:
     """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
+    if not query and not prepare:
+        fail("a query is needed (or --prepare): see mtlkb search --help")
     kb = require_kb(ctx)
     sync_notes(kb)
+    if prepare:
+        from kb.core.search_lists import prepare as prepare_lists
+
+        typer.echo(prepare_lists(kb).line(), err=bool(query))
+        if not query:
+            return
     results = search_results(kb.conn, " ".join(query), limit=limit, build=not kb.read_only)
     hits = results.hits
     if results.capped:
