@@ -240,3 +240,66 @@ def test_narrow_units_and_ands_with_a_narrow_unit(kb: KB, monkeypatch) -> None:
                  "multi-task zeta", "zeta self-supervised"):
         assert _ours(kb.conn, text, 5) == _reference(kb.conn, text, 5), text
     assert calls.count("from_small") == 1 and calls.count("and_query") >= 2, calls
+
+
+def test_ands_of_two_listed_units_from_the_lists_and_postings(kb: KB, monkeypatch) -> None:
+    """An AND of a hyphenated term and a broad word, both listed: a threshold over the two
+    lists, the missing shares read from the term's postings or one pass over the word's
+    matches; the top k stays FTS5's own, and many such queries are answered here."""
+    monkeypatch.setattr(topk.lists, "LIST_LEN", 60)
+    made = prepare_lists(kb.conn, sample=400)
+    assert made >= 5
+    rests = {r[0] for r in kb.conn.execute(
+        "SELECT phrase FROM papers_fts_lists WHERE phrase LIKE '% #rest'")}
+    # one set of postings a term, whichever way it is written
+    assert rests == {'"multi task" or "multitask" #rest',
+                     '"self supervised" or "selfsupervised" #rest'}
+    postings = topk.lists.rest_head(kb.conn, ['"multitask"', '"multi task"'])
+    assert postings is not None
+    every = {r[0] for r in kb.conn.execute(
+        "SELECT rowid FROM papers_fts WHERE papers_fts MATCH '\"multi task\" OR multitask'")}
+    looked = topk.lists.rest_lookup(kb.conn, postings[0], sorted(every) + [99999])
+    assert set(looked) == every  # every paper holding the term, nothing else
+    for rid, (_, tfs) in list(looked.items())[:20]:  # F of each phrase, as FTS5 counts it
+        assert tfs == [topk.bm25.resolve(kb.conn, p, [rid]).get(rid, 0)
+                       for p in postings[1]]
+    answered: list[str] = []
+    real = topk.ands.all_listed
+
+    def spy(conn, units, phrases, avgdl, limit):
+        got = real(conn, units, phrases, avgdl, limit)
+        if got is not None:
+            answered.append(" ".join(phrases))
+        return got
+
+    monkeypatch.setattr(topk.ands, "all_listed", spy)
+    ways: list[str] = []
+    for name in ("_from_walk", "_from_rest"):
+        real_way = getattr(topk.ands, name)
+
+        def way(*args, _real=real_way, _name=name):
+            ways.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(topk.ands, name, way)
+    queries = [f"{a} {b}" for a in ("multi-task", "multitask", "self-supervised")
+               for b in ("learning", "the", "task", "model", "network", "of")]
+    queries += [f"{b} {a}" for a in ("multi-task", "selfsupervised") for b in ("the", "loss")]
+    for k in (1, 3, 5, 10):
+        for text in queries:
+            assert _ours(kb.conn, text, k) == _reference(kb.conn, text, k), (text, k)
+    assert len(answered) >= 2 * len(queries), answered
+    assert "_from_walk" in ways and "_from_rest" in ways  # both ways of filling a share
+
+
+def test_merging_the_segments_keeps_the_index_and_the_rankings(kb: KB) -> None:
+    from kb.store import fts
+
+    with kb.write() as db:  # a second segment at least
+        db.conn.executemany(INSERT, _rows(30, seed=4, start=3000))
+    before = {t: _reference(kb.conn, t, 5) for t in QUERIES}
+    topk.merge_segments(kb.conn)
+    assert not kb.conn.in_transaction
+    fts.integrity_check(kb.conn)
+    assert {t: _reference(kb.conn, t, 5) for t in QUERIES} == before
+    _all_exact(kb.conn)

@@ -259,17 +259,21 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None 
 def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
     """Make ahead the impact lists (:mod:`kb.store.topk`) that searches of broad words,
     prefixes and hyphenated terms (both ways: ``multi-task``, ``multitask``) would make on
-    first use; how many were made. ``conn`` must be writable."""
+    first use, and the hyphenated terms' postings (for ANDs with them), after merging the
+    index's segments into one; how many were made. ``conn`` must be writable."""
     def lists() -> int:
         return conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
 
     before = lists()
+    topk.merge_segments(conn)
     topk.prepare(conn, sample)
     # words that a search also looks for as two (datasets: "data sets"), hyphenated terms
     words = [r[0].strip('"') for r in conn.execute(
         "SELECT phrase FROM papers_fts_lists WHERE phrase NOT LIKE '%*' AND dfs IS NULL")]
     texts = [w for w in words if not term_is_short(w)]
+    compounds = set()
     for compound in topk.broad_compounds(conn, sample):
+        compounds |= {compound, compound.replace("-", "")}
         texts += [compound, compound.replace("-", "")]
     have = {r[0] for r in conn.execute("SELECT phrase FROM papers_fts_lists")}
     for text in dict.fromkeys(texts):
@@ -277,6 +281,10 @@ def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
         if not shape or len(shape.groups) != 1 or len(shape.groups[0]) != 1:
             continue
         phrases = shape.groups[0][0]
+        if len(phrases) > 1 and text in compounds and topk.lists.rest_key(phrases) not in have:
+            # a hyphenated term's postings (an AND with it looks its shares up)
+            if topk.lists.build_rest(conn, phrases):
+                have.add(topk.lists.rest_key(phrases))
         if " OR ".join(phrases).lower() in have:
             continue
         if len(phrases) > 1:

@@ -44,14 +44,15 @@ from kb.store.topk.lists import (
     settle,
     unsettled,
 )
-from kb.store.topk.prepare import broad_compounds, prepare
+from kb.store.topk.prepare import broad_compounds, merge_segments, prepare
 from kb.store.topk.shape import Shape
 
 EXCLUDED_MAX = 30000  # papers an excluded phrase (-word) may match for a list to answer
 
 __all__ = [
     "EXCLUDED_MAX", "PhraseList", "Shape", "broad_compounds", "build_list", "build_union",
-    "clear", "create_tables", "get_list", "idf", "lengths", "prepare", "settle", "term",
+    "clear", "create_tables", "get_list", "idf", "lengths", "merge_segments", "prepare",
+    "settle", "term",
     "top", "totals", "unsettled",
 ]
 

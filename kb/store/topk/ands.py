@@ -22,9 +22,10 @@ class _Unit:
     first: int  # index of its first phrase in the query
     phrases: list[str]
     full: dict[int, float] | None = None  # one narrow phrase: paper -> share
-    entries: dict[int, tuple[list[int], int]] | None = None  # listed: paper -> (Fs, D)
+    listed: dict[int, list[float]] | None = None  # listed: paper -> share of each phrase
     weights: list[float] | None = None
     cap: float = 0.0  # best score of the unit for a paper not in its list
+    rest: tuple[int, list[int]] | None = None  # its postings: id, where each phrase's F is
 
 
 def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[str],
@@ -52,8 +53,11 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
             built, unit.weights = union_weights(conn, alts, head, rows, False)
             grow = max(n / b for n, b in zip(unit.weights, built, strict=True))
             unit.cap = bound * grow * max(1.0, avgdl / built_avgdl) * SLACK
-            unit.entries = {rid: ([int(t) for t in tfs.split(",")], dl)
-                            for rid, dl, tfs in lists.union_entries(conn, list_id)}
+            unit.listed = _listed([([int(t) for t in tfs.split(",")], rid, dl) for rid, dl, tfs
+                                   in lists.union_entries(conn, list_id)], unit.weights, avgdl)
+            rest = lists.rest_head(conn, alts)
+            if rest is not None:
+                unit.rest = (rest[0], [rest[1].index(p.lower()) for p in alts])
         else:
             head = lists.list_head(conn, alts[0])
             if head is None:
@@ -66,12 +70,12 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
                 list_id, df, bound, built_avgdl = head
                 unit.weights = [bm25.idf(rows, df)]
                 unit.cap = unit.weights[0] * bound * max(1.0, avgdl / built_avgdl) * SLACK
-                unit.entries = {rid: ([tf], dl)
-                                for rid, tf, dl in lists.entries(conn, list_id)}
+                unit.listed = _listed([([tf], rid, dl) for rid, tf, dl in lists.entries(
+                    conn, list_id)], unit.weights, avgdl)
         known.append(unit)
     fulls = [u for u in known if u.full is not None]
-    if not fulls:  # every unit broad: the lists' bounds are too loose to prove an AND
-        return None
+    if not fulls:  # every unit broad: a threshold over the lists
+        return all_listed(conn, known, phrases, avgdl, limit)
     # the narrowest unit's papers are the only candidates
     pool = list(min(fulls, key=lambda u: len(u.full)).full)
     scored: list[tuple[float, int, list[float | None]]] = []
@@ -84,10 +88,8 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
                     ok = False
                     break
                 shares[u.first] = u.full[rid]
-            elif rid in u.entries:
-                tfs, dl = u.entries[rid]
-                for j, (w, tf) in enumerate(zip(u.weights, tfs, strict=True)):
-                    shares[u.first + j] = bm25.term(w, tf, dl, avgdl) if tf else 0.0
+            elif rid in u.listed:
+                shares[u.first:u.first + len(u.phrases)] = u.listed[rid]
             else:
                 for j in range(len(u.phrases)):
                     shares[u.first + j] = None
@@ -140,3 +142,94 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
             if all(any(t[2][u.first + j] > 0 for j in range(len(u.phrases))) for u in known):
                 offer(t[1], t[2])
     return best.ranking()
+
+
+def _listed(entries: list[tuple[list[int], int, int]], weights: list[float], avgdl: float
+            ) -> dict[int, list[float]]:
+    """Each listed paper's share of each phrase of a unit, from its (Fs, rowid, D)."""
+    term = bm25.term
+    return {rid: [term(w, tf, dl, avgdl) if tf else 0.0 for w, tf in zip(weights, tfs,
+                                                                         strict=True)]
+            for tfs, rid, dl in entries}
+
+
+def all_listed(conn: sqlite3.Connection, units: list[_Unit], phrases: list[str],
+               avgdl: float, limit: int) -> list[tuple[float, int]] | None:
+    """An AND of two units that both have lists (a threshold algorithm). A paper in both
+    lists is scored from them; a paper in neither scores at most the sum of the units'
+    bounds (``rest``), which the k-th best must beat; a paper in one list at most its
+    share of that unit plus the other's bound, so only those above ``rest`` are scored:
+    the other unit's shares looked up in its postings (a hyphenated term's), or read in
+    one pass of FTS5 over a word's matches (cheaper than bm25 of every match), first the
+    side read by a pass, then the other only while it could reach the k-th best. A unit
+    with a phrase of several words and no postings is not walked (slower than FTS5's own
+    ranking of the query): no answer if one of its papers could still reach the k-th."""
+    first, second = units
+    rest = first.cap + second.cap  # (each cap has the slack of rounding in it)
+    best = Best(limit)
+    sides = []  # (unit to resolve, its papers to resolve best bound first)
+    for u, other in ((second, first), (first, second)):
+        need = []
+        floor = rest - u.cap
+        for rid, got in other.listed.items():  # (best first)
+            if rid in u.listed:
+                continue
+            share = _total(got)
+            if share > floor:  # could beat the papers in no list
+                need.append((share + u.cap, rid, got))
+        sides.append((u, need))
+    both = first.listed.keys() & second.listed.keys()
+    for rid in both:
+        best.offer(_total(first.listed[rid] + second.listed[rid]), rid)
+    sides.sort(key=lambda side: side[0].rest is not None)  # a walk first, look-ups after
+    for u, need in sides:
+        if best.full():
+            need = [t for t in need if t[0] >= best.kth()]
+        if not need:
+            continue
+        if u.rest is not None:
+            found = _from_rest(conn, u, [t[1] for t in need], avgdl)
+        elif not any(" " in p for p in u.phrases):
+            found = _from_walk(conn, u, [t[1] for t in need])
+        else:
+            return None  # (need holds a paper that could reach the k-th best)
+        for _, rid, got in need:
+            mine = found.get(rid)
+            if mine is not None:  # (the AND needs some share of each unit)
+                best.offer(_total(mine + got if u is first else got + mine), rid)
+    if not best.full() or rest >= best.kth():
+        return None  # papers in no list might still belong in the top k
+    return best.ranking()
+
+
+def _from_walk(conn: sqlite3.Connection, u: _Unit, rids: list[int]
+               ) -> dict[int, list[float]]:
+    """The shares of ``u``'s phrases in the papers of ``rids`` holding any, one pass each."""
+    found = [bm25.shares(conn, p, rids) for p in u.phrases]
+    out = {}
+    for rid in rids:
+        got = [f.get(rid, 0.0) for f in found]
+        if any(got):
+            out[rid] = got
+    return out
+
+
+def _from_rest(conn: sqlite3.Connection, u: _Unit, rids: list[int], avgdl: float
+               ) -> dict[int, list[float]]:
+    """The shares of ``u``'s phrases in the papers of ``rids`` holding any, from its
+    postings."""
+    rest_id, where = u.rest
+    term = bm25.term
+    out = {}
+    for rid, (dl, tfs) in lists.rest_lookup(conn, rest_id, rids).items():
+        out[rid] = [term(w, tfs[where[j]], dl, avgdl) if tfs[where[j]] else 0.0
+                    for j, w in enumerate(u.weights)]
+    return out
+
+
+def _total(shares: list[float | None]) -> float:
+    """A paper's score: its phrases' shares added in the query's order (as FTS5 does)."""
+    total = 0.0
+    for x in shares:
+        total += x
+    return total

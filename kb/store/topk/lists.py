@@ -184,6 +184,70 @@ def build_union(conn: sqlite3.Connection, phrases: list[str]) -> bool:
     return _store(conn, query, df, bound, avgdl, found, stamp, ",".join(map(str, dfs)), rows)
 
 
+REST = " #rest"  # key suffix of a union's postings (no FTS5 phrase or OR of them ends so)
+
+
+def rest_key(phrases: list[str]) -> str:
+    """The key of the postings of the OR of ``phrases`` (either order: one set a term)."""
+    return (" OR ".join(sorted(p.lower() for p in phrases)) + REST).lower()  # (as stored)
+
+
+def rest_head(conn: sqlite3.Connection, phrases: list[str]) -> tuple[int, list[str]] | None:
+    """(id, its phrases in stored order) of the postings of the OR of ``phrases``."""
+    row = conn.execute("SELECT id FROM papers_fts_lists WHERE phrase = ?",
+                       [rest_key(phrases)]).fetchone()
+    return None if row is None else (row[0], sorted(p.lower() for p in phrases))
+
+
+def build_rest(conn: sqlite3.Connection, phrases: list[str]) -> bool:
+    """Store every paper holding any of ``phrases`` with its length and each phrase's
+    ``F`` (each checked bit for bit against FTS5's share), keyed by rowid: an AND with a
+    hyphenated term then knows the term's share in any paper without walking its phrases'
+    matches (a phrase's positions make that walk cost about what FTS5's ranking does)."""
+    stamp = _stamp(conn)
+    rows, tokens = bm25.totals(conn)
+    if not rows:
+        return False
+    avgdl = tokens / rows
+    canon = sorted(p.lower() for p in phrases)
+    found: list[dict[int, float]] = []
+    for p in canon:
+        found.append(dict(conn.execute(
+            f"SELECT rowid, -{bm25.bm25_sql()} FROM papers_fts WHERE papers_fts MATCH ?",
+            [p]).fetchall()))
+    rids = sorted(set().union(*found))
+    if len(rids) <= SMALL:
+        return False
+    dl = bm25.lengths(conn, rids)
+    weights = [bm25.idf(rows, len(f)) for f in found]
+    out = []
+    for rid in rids:
+        d, tfs = dl[rid], []
+        for w, got in zip(weights, found, strict=True):
+            g = got.get(rid, 0.0)
+            tf = bm25.tf_of(g, w, d, avgdl) if g else 0
+            if tf and bm25.term(w, tf, d, avgdl) != g:
+                return False  # not FTS5's number: never answer from these postings
+            tfs.append(tf)
+        out.append((rid, rid, 0, d, ",".join(map(str, tfs))))
+    return _store(conn, rest_key(phrases), len(rids), 0.0, avgdl, out, stamp,
+                  ",".join(str(len(f)) for f in found), rows, by_rowid=True)
+
+
+def rest_lookup(conn: sqlite3.Connection, rest_id: int, rids: list[int]
+                ) -> dict[int, tuple[int, list[int]]]:
+    """(D, each phrase's F) of the papers of ``rids`` in the postings ``rest_id``."""
+    out: dict[int, tuple[int, list[int]]] = {}
+    for i in range(0, len(rids), 900):
+        chunk = rids[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        for rid, dl, tfs in conn.execute(
+                f"SELECT pos, len, tfs FROM papers_fts_top WHERE list = ? AND pos IN ({marks})",
+                [rest_id, *chunk]):
+            out[rid] = (dl, [int(t) for t in tfs.split(",")])
+    return out
+
+
 def _stamp(conn: sqlite3.Connection) -> list:
     """FTS5's averages and structure records: any write to the index changes them."""
     return conn.execute("SELECT id, block FROM papers_fts_data WHERE id IN (1, 10) "
@@ -196,10 +260,11 @@ class _Stale(Exception):
 
 def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: float,
            rows_: list[tuple], stamp: list, dfs: str | None = None,
-           rows: int | None = None) -> bool:
+           rows: int | None = None, by_rowid: bool = False) -> bool:
     """Write one list (replacing any of ``key``); ``False`` if the store cannot be written
     now (read-only, or another process holds the write lock: a search does not wait), or
-    if the index changed since ``stamp`` was taken (the list may describe neither state)."""
+    if the index changed since ``stamp`` was taken (the list may describe neither state).
+    ``by_rowid``: each entry brings its own position (its rowid: postings looked up)."""
     own = not conn.in_transaction
     wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
@@ -218,6 +283,7 @@ def _store(conn: sqlite3.Connection, key: str, df: int, bound: float, avgdl: flo
                 "VALUES (?,?,?,?,?,?)", [key.lower(), df, bound, avgdl, dfs, rows])
             conn.executemany(
                 "INSERT INTO papers_fts_top(list, pos, rid, tf, len, tfs) VALUES (?,?,?,?,?,?)",
+                [(cur.lastrowid, *e) for e in rows_] if by_rowid else
                 [(cur.lastrowid, pos, *e) for pos, e in enumerate(rows_)])
         except BaseException:
             conn.execute("ROLLBACK" if own else "ROLLBACK TO topk_list")
