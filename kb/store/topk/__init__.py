@@ -47,10 +47,8 @@ from kb.store.topk.lists import (
 from kb.store.topk.prepare import broad_compounds, merge_segments, prepare
 from kb.store.topk.shape import Shape
 
-EXCLUDED_MAX = 30000  # papers an excluded phrase (-word) may match for a list to answer
-
 __all__ = [
-    "EXCLUDED_MAX", "PhraseList", "Shape", "broad_compounds", "build_list", "build_union",
+    "PhraseList", "Shape", "broad_compounds", "build_list", "build_union",
     "clear", "create_tables", "get_list", "idf", "lengths", "merge_segments", "prepare",
     "settle", "term",
     "top", "totals", "unsettled",
@@ -83,12 +81,11 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 return None
             head = lists.list_head(conn, phrases[0])
         excluded: set[int] = set()
-        for phrase in shape.excluded:  # (walking a match list is ~25x cheaper than bm25)
-            got = conn.execute("SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?",
-                               [phrase, EXCLUDED_MAX + 1]).fetchall()
-            if len(got) > EXCLUDED_MAX:
+        for phrase in shape.excluded:
+            got = ors.excluded_set(conn, phrase)
+            if got is None:
                 return None  # excludes most papers: FTS5 does that better
-            excluded.update(r[0] for r in got)
+            excluded |= got
         return walk.one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
     if not shape.excluded:  # an OR with a list of its own (made ahead: hyphenated terms)
         head = lists.union_head(conn, " OR ".join(phrases))
