@@ -22,10 +22,16 @@ most ``r``. :func:`settle` (run by mtlkb's writes) drops the lists when over
 :data:`lists.QUEUE_MAX` papers are noted; they are rebuilt, one phrase at a time, by the
 next search that needs them on a writable store.
 
-Modules: :mod:`.bm25` (FTS5's numbers), :mod:`.lists` (making, storing, reading lists),
-:mod:`.prepare` (which lists to make ahead), :mod:`.shape` (the query), :mod:`.walk` (one
-list best first), :mod:`.ors` (an OR of phrases), :mod:`.ands` (an AND of units); here,
-:func:`top` picks the way a query is answered.
+A broad hyphenated term also has its *postings* (every paper holding it, with ``D`` and
+each phrase's ``F``, looked up by rowid): an AND of it and a broad word is then answered
+by a threshold over the two lists, the term's share of any paper looked up, the word's
+read in one pass over its matches for the papers whose bound could still win.
+
+Modules: :mod:`.bm25` (FTS5's numbers), :mod:`.lists` (making, storing, reading lists and
+postings), :mod:`.prepare` (which lists to make ahead; merging the index's segments),
+:mod:`.shape` (the query), :mod:`.best` (the k best so far), :mod:`.walk` (one list best
+first), :mod:`.ors` (an OR of phrases, less exclusions), :mod:`.ands` (an AND of two
+units); here, :func:`top` picks the way a query is answered.
 """
 
 from __future__ import annotations

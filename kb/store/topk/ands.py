@@ -1,6 +1,7 @@
-"""An AND of units (a unit: a phrase, or an OR of phrases such as a hyphenated term), one
-of them narrow: its papers are the candidates, scored from the other units' lists and,
-where a candidate is in no list, from the index."""
+"""An AND of two units (a unit: a phrase, or an OR of phrases such as a hyphenated term),
+one of them a hyphenated term with a list. With a narrow unit, its papers are the
+candidates, scored from the other unit's list and, where a candidate is in no list, from
+the index; with both units listed, a threshold over the two lists (:func:`all_listed`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from kb.store.topk import bm25, lists
 from kb.store.topk.best import Best
+from kb.store.topk.ors import narrow_set
 from kb.store.topk.walk import SLACK, union_weights
 
 RESOLVE_MAX = 40  # papers scored one by one (a seek each) before giving up on a query
@@ -31,7 +33,7 @@ class _Unit:
 def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[str],
               limit: int) -> list[tuple[float, int]] | None:
     """The top ``limit`` of an AND of ``units``, or ``None`` (FTS5 ranks it)."""
-    # Worth it only for a listed OR (a hyphenated term) AND a narrow word: FTS5 ranks an
+    # Worth it only for a listed OR (a hyphenated term) AND one more unit: FTS5 ranks an
     # AND of plain words quicker than the lists can be read (measured: 5-8 words, 2.5 ms).
     if len(units) != 2 or not any(len(a) > 1 and lists.union_head(conn, " OR ".join(a))
                                   for a in units):
@@ -61,8 +63,6 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
         else:
             head = lists.list_head(conn, alts[0])
             if head is None:
-                from kb.store.topk.ors import narrow_set
-
                 unit.full = narrow_set(conn, alts[0])
                 if unit.full is None:
                     return None
