@@ -146,11 +146,15 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
 
 def _listed(entries: list[tuple[list[int], int, int]], weights: list[float], avgdl: float
             ) -> dict[int, list[float]]:
-    """Each listed paper's share of each phrase of a unit, from its (Fs, rowid, D)."""
-    term = bm25.term
-    return {rid: [term(w, tf, dl, avgdl) if tf else 0.0 for w, tf in zip(weights, tfs,
-                                                                         strict=True)]
-            for tfs, rid, dl in entries}
+    """Each listed paper's share of each phrase of a unit, from its (Fs, rowid, D): what
+    :func:`bm25.term` gives, its length factor worked out once a paper (same operations)."""
+    k1, b, kp1 = bm25.K1, bm25.B, bm25.K1 + 1.0
+    out = {}
+    for tfs, rid, dl in entries:
+        k = k1 * (1 - b + b * dl / avgdl)
+        out[rid] = [w * ((tf * kp1) / (tf + k)) if tf else 0.0
+                    for w, tf in zip(weights, tfs, strict=True)]
+    return out
 
 
 def all_listed(conn: sqlite3.Connection, units: list[_Unit], phrases: list[str],
@@ -170,13 +174,12 @@ def all_listed(conn: sqlite3.Connection, units: list[_Unit], phrases: list[str],
     sides = []  # (unit to resolve, its papers to resolve best bound first)
     for u, other in ((second, first), (first, second)):
         need = []
-        floor = rest - u.cap
-        for rid, got in other.listed.items():  # (best first)
-            if rid in u.listed:
-                continue
-            share = _total(got)
-            if share > floor:  # could beat the papers in no list
-                need.append((share + u.cap, rid, got))
+        mine, cap = u.listed, u.cap
+        for rid, got in other.listed.items():
+            if rid not in mine:
+                ub = _total(got) + cap
+                if ub > rest:  # could beat the papers in no list
+                    need.append((ub, rid, got))
         sides.append((u, need))
     both = first.listed.keys() & second.listed.keys()
     for rid in both:
