@@ -327,3 +327,15 @@ def test_ors_with_broad_exclusions_from_the_lists(kb: KB, monkeypatch) -> None:
             assert _ours(kb.conn, text, k) == _reference(kb.conn, text, k), (text, k)
     # (at this scale many bounds prove nothing: FTS5 ranks those; "the" is broad here)
     assert len(answered) >= 4 and answered.count('"learning"') >= 2, answered
+
+
+def test_prepare_makes_a_word_s_list_also_as_typed_without_accents(kb: KB) -> None:
+    rng = random.Random(6)
+    with kb.write() as db:
+        db.conn.executemany(INSERT, [(f"m{i}", _text(rng, 6), _text(rng, 20), "Jörg Müller",
+                                      STAMP, STAMP) for i in range(30)])
+    prepare_lists(kb.conn, sample=400)
+    made = topk.lists.known(kb.conn)
+    assert '"muller"' in made and '"müller"' in made
+    for text in ("muller", "Müller", "jorg muller"):
+        assert _ours(kb.conn, text, 5, build=False) == _reference(kb.conn, text, 5), text

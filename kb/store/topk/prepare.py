@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 
 from kb.store.fts import fold
 from kb.store.topk import bm25, lists
@@ -50,12 +51,20 @@ def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
     texts = _sample(conn, sample)
     for text in texts:
         words = set(re.findall(r"\w+", text))
+        words |= {_plain(w) for w in words if not w.isascii()}  # as people type them
         for phrase in {f'"{w}"' for w in words} | {f'"{w[:n]}"*' for w in words
                                                   for n in (1, 2, 3, 4) if len(w) > n}:
             seen[phrase] = seen.get(phrase, 0) + 1
     have = lists.known(conn)
     return sum(lists.build_list(conn, p) is not None
                for p in _broad(seen, rows, len(texts)) if p not in have)
+
+
+def _plain(word: str) -> str:
+    """``word`` without accents (doković: dokovic). Its list is made under its own key,
+    from FTS5's own matches of it, so no assumption on how FTS5 folds letters is made."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word)
+                   if not unicodedata.combining(c))
 
 
 def broad_compounds(conn: sqlite3.Connection, sample: int = 2000) -> list[str]:
