@@ -55,8 +55,7 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
             built, unit.weights = union_weights(conn, alts, head, rows, False)
             grow = max(n / b for n, b in zip(unit.weights, built, strict=True))
             unit.cap = bound * grow * max(1.0, avgdl / built_avgdl) * SLACK
-            unit.listed = _listed([([int(t) for t in tfs.split(",")], rid, dl) for rid, dl, tfs
-                                   in lists.union_entries(conn, list_id)], unit.weights, avgdl)
+            unit.listed = _listed(lists.union_entries(conn, list_id), unit.weights, avgdl)
             rest = lists.rest_head(conn, alts)
             if rest is not None:
                 unit.rest = (rest[0], [rest[1].index(p.lower()) for p in alts])
@@ -70,8 +69,7 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
                 list_id, df, bound, built_avgdl = head
                 unit.weights = [bm25.idf(rows, df)]
                 unit.cap = unit.weights[0] * bound * max(1.0, avgdl / built_avgdl) * SLACK
-                unit.listed = _listed([([tf], rid, dl) for rid, tf, dl in lists.entries(
-                    conn, list_id)], unit.weights, avgdl)
+                unit.listed = _listed(lists.entries(conn, list_id), unit.weights, avgdl)
         known.append(unit)
     fulls = [u for u in known if u.full is not None]
     if not fulls:  # every unit broad: a threshold over the lists
@@ -144,16 +142,22 @@ def and_query(conn: sqlite3.Connection, units: list[list[str]], phrases: list[st
     return best.ranking()
 
 
-def _listed(entries: list[tuple[list[int], int, int]], weights: list[float], avgdl: float
+def _listed(entries: list[tuple], weights: list[float], avgdl: float
             ) -> dict[int, list[float]]:
-    """Each listed paper's share of each phrase of a unit, from its (Fs, rowid, D): what
-    :func:`bm25.term` gives, its length factor worked out once a paper (same operations)."""
+    """Each listed paper's share of each phrase of a unit, from its list's entries: (rowid,
+    F, D) of a phrase's, (rowid, D, "F1,F2,...") of an OR's. What :func:`bm25.term` gives,
+    its length factor worked out once a paper (the same operations, in the same order)."""
     k1, b, kp1 = bm25.K1, bm25.B, bm25.K1 + 1.0
     out = {}
-    for tfs, rid, dl in entries:
+    if len(weights) == 1:
+        w = weights[0]
+        for rid, tf, dl in entries:
+            out[rid] = [w * ((tf * kp1) / (tf + k1 * (1 - b + b * dl / avgdl)))]
+        return out
+    for rid, dl, text in entries:
         k = k1 * (1 - b + b * dl / avgdl)
         out[rid] = [w * ((tf * kp1) / (tf + k)) if tf else 0.0
-                    for w, tf in zip(weights, tfs, strict=True)]
+                    for w, tf in zip(weights, map(int, text.split(",")), strict=True)]
     return out
 
 
