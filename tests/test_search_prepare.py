@@ -67,6 +67,7 @@ def test_a_large_import_prepares_the_lists_and_says_so(tmp_kb: KB, tmp_path: Pat
     assert r.returncode == 0, r.output
     lines = [line for line in r.stdout.splitlines() if line.startswith("search:")]
     assert len(lines) == 1 and "impact lists made" in lines[0], r.stdout
+    assert r.stdout.splitlines()[-1].startswith("60 entries read")  # the summary stays last
     made = _lists(tmp_kb)
     assert made >= 3 and f"search: {made} impact lists" in lines[0]
     for text in ("the", "learning", "multi-task", "l*"):
@@ -115,3 +116,30 @@ def test_prepare_on_a_read_only_kb_fails_in_one_line(tmp_kb: KB, tmp_path: Path)
     assert _lists(tmp_kb) == 0
     r = run_cli(tmp_kb, "search", "the", env={"MTLKB_READ_ONLY": "1"})  # searching still works
     assert r.returncode == 0 and _reference(tmp_kb, "the", 1)[0] in r.stdout
+
+
+def test_another_writer_puts_the_lists_off_after_an_import(tmp_kb: KB, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """The import is done when the lists are made: a store held by another process puts
+    them off (one line), and the import still succeeds."""
+    monkeypatch.setattr(search_lists, "IMPORT_WAIT_MS", 100)
+    real = search_lists.prepare
+    other = sqlite3.connect(tmp_kb.db_path, isolation_level=None)
+
+    def held(kb, sample=2000, wait_ms=None):
+        other.execute("BEGIN IMMEDIATE")  # another writer, from the import's end on
+        return real(kb, sample, wait_ms)
+
+    monkeypatch.setattr(search_lists, "prepare", held)
+    try:
+        r = run_cli(tmp_kb, "import", str(_bib(tmp_path / "refs.bib", 60)))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert r.returncode == 0, r.output
+    assert "search: impact lists not made (another process is writing" in r.stdout
+    assert r.stdout.splitlines()[-1].startswith("60 entries read") and r.stderr == ""
+    assert _lists(tmp_kb) == 0
+    monkeypatch.setattr(search_lists, "prepare", real)  # (no other writer now)
+    assert run_cli(tmp_kb, "search", "--prepare").returncode == 0
+    assert _lists(tmp_kb) >= 3

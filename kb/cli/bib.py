@@ -26,8 +26,8 @@ def import_(
     ),
     prepare: bool = typer.Option(
         True, "--prepare/--no-prepare",
-        help="After an import of over 2,000 papers, make the search's lists of broad words "
-        "(fast exact ranking; `mtlkb search --prepare` does it later)."
+        help="After an import of 5,000 papers or more, make the search's lists of broad "
+        "words (fast exact ranking; `mtlkb search --prepare` does it later)."
     ),
 ) -> None:
     """Import BibTeX entries (merging records of the same paper) in one transaction.
@@ -43,13 +43,13 @@ def import_(
         typer.echo(line)
     for path in report.notes:
         typer.echo(f"note {kb.rel(path)}")
-    typer.echo(report.summary())
     if prepare and report.written:
         from kb.core.search_lists import after_import
 
-        prepared = after_import(kb, len(report.keys))
-        if prepared is not None:
-            typer.echo(prepared.line())
+        line = after_import(kb, len(report.keys))
+        if line is not None:
+            typer.echo(line)
+    typer.echo(report.summary())  # (the last line, as before)
     if report.failed:
         raise typer.Exit(1)
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from kb.config import KB, KBError
 
-PREPARE_AFTER = 2000  # papers written by one import beyond which it prepares the lists
+PREPARE_AFTER = 5000  # papers written by one import from which it prepares the lists
+IMPORT_WAIT_MS = 2000  # how long that waits for another writer before putting it off
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Prepared:
                 f"({self.total} in all; `mtlkb search --prepare` makes them again)")
 
 
-def prepare(kb: KB, sample: int = 2000) -> Prepared:
+def prepare(kb: KB, sample: int = 2000, wait_ms: int | None = None) -> Prepared:
     """Make the lists a search of a broad word, prefix or hyphenated term would otherwise
     make on first use (or answer without, by FTS5's slower full ranking)."""
     from kb.store.search import prepare_lists
@@ -36,13 +37,23 @@ def prepare(kb: KB, sample: int = 2000) -> Prepared:
                       "were made; searches are ranked by FTS5 alone)")
     conn = kb.conn
     t0 = time.perf_counter()
-    made = prepare_lists(conn, sample)
+    made = prepare_lists(conn, sample, wait_ms)
     return Prepared(made, len(lists.known(conn)), totals(conn)[0],
                     time.perf_counter() - t0)
 
 
-def after_import(kb: KB, written: int) -> Prepared | None:
-    """Prepare the lists when one import wrote more than :data:`PREPARE_AFTER` papers."""
-    if written <= PREPARE_AFTER or kb.read_only:
+def after_import(kb: KB, written: int) -> str | None:
+    """Prepare the lists when one import wrote at least :data:`PREPARE_AFTER` papers; the
+    line to print. The import is done by then: another process holding the store (a second
+    import) only puts the lists off, it fails nothing."""
+    import sqlite3
+
+    if written < PREPARE_AFTER or kb.read_only:
         return None
-    return prepare(kb)
+    try:
+        return prepare(kb, wait_ms=IMPORT_WAIT_MS).line()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return ("search: impact lists not made (another process is writing the store); "
+                "`mtlkb search --prepare` makes them")

@@ -256,16 +256,18 @@ def search_results(db: Connectable, text: str, limit: int = 50, cap: int | None 
     return Results(hits, False)
 
 
-def prepare_lists(conn: sqlite3.Connection, sample: int = 2000) -> int:
+def prepare_lists(conn: sqlite3.Connection, sample: int = 2000,
+                  wait_ms: int | None = None) -> int:
     """Make ahead the impact lists (:mod:`kb.store.topk`) that searches of broad words,
     prefixes and hyphenated terms (both ways: ``multi-task``, ``multitask``) would make on
     first use, and the hyphenated terms' postings (for ANDs with them), after merging the
-    index's segments into one; how many were made. ``conn`` must be writable."""
+    index's segments into one; how many were made. ``conn`` must be writable; ``wait_ms``:
+    how long the merge waits for another writer (each list never waits: it is not made)."""
     def lists() -> int:
         return conn.execute("SELECT count(*) FROM papers_fts_lists").fetchone()[0]
 
     before = lists()
-    topk.merge_segments(conn)
+    topk.merge_segments(conn, wait_ms)
     topk.prepare(conn, sample)
     # words that a search also looks for as two (datasets: "data sets"), hyphenated terms
     words = [r[0].strip('"') for r in conn.execute(

@@ -22,22 +22,29 @@ def _broad(counts: dict[str, int], rows: int, texts: int) -> list[str]:
     return [t for t, k in counts.items() if k * rows / max(texts, 1) > lists.SMALL * 0.8]
 
 
-def merge_segments(conn: sqlite3.Connection) -> None:
+def merge_segments(conn: sqlite3.Connection, wait_ms: int | None = None) -> None:
     """Merge the index's segments into one (FTS5's ``optimize``): a word's matches are then
     read from one doclist, not merged from a dozen (measured at 100,000 papers: a search's
     p50 about halved; the merge itself ~3 s CPU). Writes after it add small segments, which
-    FTS5's automerge folds in as usual. Scores do not change, so the lists stay valid."""
+    FTS5's automerge folds in as usual. Scores do not change, so the lists stay valid.
+    ``wait_ms``: how long to wait for another writer (else the connection's own timeout)."""
     own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN IMMEDIATE")
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
-        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
-    except BaseException:
+        if wait_ms is not None:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         if own:
-            conn.execute("ROLLBACK")
-        raise
-    if own:
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+        except BaseException:
+            if own:
+                conn.execute("ROLLBACK")
+            raise
+        if own:
+            conn.execute("COMMIT")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def prepare(conn: sqlite3.Connection, sample: int = 2000) -> int:
