@@ -339,3 +339,31 @@ def test_prepare_makes_a_word_s_list_also_as_typed_without_accents(kb: KB) -> No
     assert '"muller"' in made and '"müller"' in made
     for text in ("muller", "Müller", "jorg muller"):
         assert _ours(kb.conn, text, 5, build=False) == _reference(kb.conn, text, 5), text
+
+
+def test_a_word_excluding_many_papers_is_sought_paper_by_paper(kb: KB, monkeypatch,
+                                                             answered: list[str]) -> None:
+    """`-word` where the word is in too many papers to list them: each paper read from the
+    list is sought in the index; a word in nearly every paper leaves the query to FTS5."""
+    _all_exact(kb.conn)  # lists made
+    monkeypatch.setattr(topk.ors, "EXCLUDED_MAX", 5)
+    sought: list[tuple] = []
+    real = topk.bm25.holding
+
+    def spy(conn, words, rids):
+        sought.append(words)
+        return real(conn, words, rids)
+
+    monkeypatch.setattr(topk.bm25, "holding", spy)
+    answered.clear()
+    queries = ["the -pareto", "learning NOT vision", "NOT model the", "learning -model",
+               "the -pareto -vision", "learning -task"]  # (task: in 397 of 400 papers)
+    for k in (1, 5, 10):
+        for text in queries:
+            assert _ours(kb.conn, text, k) == _reference(kb.conn, text, k), (text, k)
+    assert len(answered) >= 10 and any(w and w[0] == '"model"' for w in sought), answered
+    monkeypatch.setattr(topk, "SOUGHT_MAX", 0.01)  # every word too broad to seek for
+    answered.clear()
+    for text in queries:
+        assert _ours(kb.conn, text, 5) == _reference(kb.conn, text, 5), text
+    assert answered == []

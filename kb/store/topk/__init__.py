@@ -53,6 +53,8 @@ from kb.store.topk.lists import (
 from kb.store.topk.prepare import broad_compounds, merge_segments, prepare
 from kb.store.topk.shape import Shape
 
+SOUGHT_MAX = 0.9  # share of the papers a word sought paper by paper (-word) may hold
+
 __all__ = [
     "PhraseList", "Shape", "broad_compounds", "build_list", "build_union",
     "clear", "create_tables", "get_list", "idf", "lengths", "merge_segments", "prepare",
@@ -87,12 +89,20 @@ def top(conn: sqlite3.Connection, shape: Shape, limit: int, build: bool = False
                 return None
             head = lists.list_head(conn, phrases[0])
         excluded: set[int] = set()
+        sought: list[str] = []
         for phrase in shape.excluded:
-            got = ors.excluded_set(conn, phrase)
-            if got is None:
+            listed = lists.list_head(conn, phrase)
+            df = listed[1] if listed and not lists.changed(conn) else None
+            got = ors.excluded_set(conn, phrase) if df is None or df <= ors.EXCLUDED_MAX else None
+            if got is not None:
+                excluded |= got
+            elif (" " not in phrase and not phrase.endswith("*")
+                  and (df or bm25.count(conn, phrase)) <= rows * SOUGHT_MAX):
+                sought.append(phrase)  # a word in too many papers: each paper read sought
+            else:
                 return None  # excludes most papers: FTS5 does that better
-            excluded |= got
-        return walk.one(conn, phrases[0], head, rows, tokens / rows, limit, excluded)
+        return walk.one(conn, phrases[0], head, rows, tokens / rows, limit, excluded,
+                        tuple(sought))
     if not shape.excluded:  # an OR with a list of its own (made ahead: hyphenated terms)
         head = lists.union_head(conn, " OR ".join(phrases))
         if head is not None:

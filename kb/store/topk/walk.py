@@ -13,9 +13,12 @@ SLACK = 1 + 1e-9  # room for floating-point rounding in a bound
 
 
 def one(conn: sqlite3.Connection, phrase: str, head: tuple, rows: int, avgdl: float,
-        limit: int, excluded: set[int]) -> list[tuple[float, int]] | None:
-    """One phrase from its list, less the papers ``excluded``: read best first until the
-    k-th best beats the rest. (An excluded phrase adds 0.0 to a matching paper's score.)"""
+        limit: int, excluded: set[int], sought: tuple[str, ...] = ()
+        ) -> list[tuple[float, int]] | None:
+    """One phrase from its list, less the papers ``excluded`` and those holding a word of
+    ``sought`` (each paper read is sought in the index: for a word in too many papers to
+    list them all): read best first until the k-th best beats the rest. (An excluded
+    phrase adds 0.0 to a matching paper's score.)"""
     list_id, df, bound, built_avgdl = head
     changed = lists.changed(conn)
     w = bm25.idf(rows, df if not changed else bm25.count(conn, phrase))
@@ -25,15 +28,18 @@ def one(conn: sqlite3.Connection, phrase: str, head: tuple, rows: int, avgdl: fl
         if bm25.may_overlap(phrase):
             return None
         dls = bm25.lengths(conn, changed)
-        for rid, tf in bm25.resolve(conn, phrase, [c for c in changed if c in dls]).items():
-            if rid not in excluded:
+        found = bm25.resolve(conn, phrase, [c for c in changed if c in dls])
+        out = bm25.holding(conn, sought, list(found))
+        for rid, tf in found.items():
+            if rid not in excluded and rid not in out:
                 best.offer(bm25.term(w, tf, dls[rid], avgdl), rid)
     skip = excluded | set(changed)
     pos = 0
     while True:
         got = lists.page(conn, list_id, pos, PAGE, union=False)
+        out = bm25.holding(conn, sought, [e[0] for e in got if e[0] not in skip])
         for rid, tf, dl in got:
-            if rid not in skip:
+            if rid not in skip and rid not in out:
                 best.offer(bm25.term(w, tf, dl, avgdl), rid)
         pos += len(got)
         # every entry not yet read (and every paper not listed) scored at most this at build
