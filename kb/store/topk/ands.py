@@ -173,11 +173,12 @@ def all_listed(conn: sqlite3.Connection, units: list[_Unit], phrases: list[str],
     lists is scored from them; a paper in neither scores at most the sum of the units'
     bounds (``rest``), which the k-th best must beat; a paper in one list at most its
     share of that unit plus the other's bound, so only those above ``rest`` are scored:
-    the other unit's shares looked up in its postings (a hyphenated term's), or read in
-    one pass of FTS5 over a word's matches (cheaper than bm25 of every match), first the
-    side read by a pass, then the other only while it could reach the k-th best. A unit
-    with a phrase of several words and no postings is not walked (slower than FTS5's own
-    ranking of the query): no answer if one of its papers could still reach the k-th."""
+    the other unit's shares looked up in its postings (a hyphenated term's), or for a word
+    sought paper by paper (a word in most papers, while few can still win) and read in one
+    pass of FTS5 over its matches for the rest (cheaper than bm25 of every match); words
+    first, then look-ups only while they could reach the k-th best. A unit with a phrase of
+    several words and no postings is not walked (slower than FTS5's own ranking of the
+    query): no answer if one of its papers could still reach the k-th best."""
     first, second = units
     rows = bm25.totals(conn)[0]
     rest = first.cap + second.cap  # (each cap has the slack of rounding in it)
