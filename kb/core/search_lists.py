@@ -23,7 +23,7 @@ class Prepared:
     def line(self) -> str:
         return (f"search: {self.made} impact lists made for the broad words, prefixes and "
                 f"hyphenated terms of {self.papers:,} papers in {self.seconds:.1f} s "
-                f"({self.total} in all; `mtlkb search --prepare` makes them again)")
+                f"({self.total} in all)")
 
 
 def prepare(kb: KB, sample: int = 2000, wait_ms: int | None = None) -> Prepared:
@@ -51,7 +51,7 @@ def after_import(kb: KB, written: int) -> str | None:
     if written < PREPARE_AFTER or kb.read_only:
         return None
     try:
-        return prepare(kb, wait_ms=IMPORT_WAIT_MS).line()
+        return prepare(kb, wait_ms=IMPORT_WAIT_MS).line() + " (--no-prepare skips this)"
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
