@@ -5,12 +5,13 @@ import typer
 
 from kb.cli.output import echo_json, print_table, require_kb
 from kb.notes.index import sync_notes
+from kb.store.fts import SEARCHED
 from kb.store.search import RANK_CAP, SYNTAX, search_results
 
 app = typer.Typer()
 
 
-@app.command(epilog=SYNTAX)
+@app.command(epilog=SYNTAX, help=f"Full-text search (bm25) over {SEARCHED}.")
 def search(
     ctx: typer.Context,
     query: list[str] = typer.Argument(
@@ -20,7 +21,7 @@ def search(
                               help="At most N results."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
+    """Full-text search over the papers (what it reads: ``kb.store.fts.SEARCHED``)."""
     kb = require_kb(ctx)
     sync_notes(kb)
     results = search_results(kb.conn, " ".join(query), limit=limit, build=not kb.read_only)
