@@ -249,3 +249,11 @@ def test_impact_lists_stay_exact_with_the_record_column(tmp_kb: KB, monkeypatch)
     assert len(answered) >= 3, answered
     after = {k: sc for sc, k in _reference(tmp_kb.conn, "gradient", 400)}
     assert after["p7"] < before.get("p7", 0.0)  # (bm25 scores are negative: better)
+
+
+def test_search_help_says_the_record_is_searched(tmp_kb: KB):
+    out = run_cli(tmp_kb, "search", "--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.replace("│", " ").split())
+    for word in ("summary", "comments", "reviews", "notes", "DOI"):
+        assert word in text, word

@@ -67,3 +67,36 @@ def test_a_long_discussion_stays_out_of_the_search_text(tmp_kb, tmp_path):
     page = (tmp_path / "docs" / "papers" / "ruder2017overview.md").read_text(encoding="utf-8")
     assert "## Discussion (5 comment(s)) { data-search-exclude }" in page
     assert "<div data-search-exclude>\n<div class=\"mtlkb-note mtlkb-comment\"" in page
+
+
+def test_the_site_search_index_finds_a_paper_by_its_record(tmp_kb):
+    """The built site's prebuilt index (what its search box reads) holds our summary, the
+    reviews and a short discussion, each under the paper's page."""
+    import json
+
+    from kb.core.social import add_review
+    from kb.site.build import build_site
+
+    put(tmp_kb, make_paper())
+    with tmp_kb.write() as db:
+        put_summary(db, "ruder2017overview", "Surveys the quokka family of methods.", None)
+    comments.add_comment(tmp_kb, "ruder2017overview", "A wombat of a comment.")
+    add_review(tmp_kb, "ruder2017overview", strength="numbat figures")
+    build_site(tmp_kb)
+    raw = json.loads((tmp_kb.root / "site" / "search" / "search_index.json").read_text(
+        encoding="utf-8"))
+    packed = json.loads(raw["config"]["mtlkb"])
+    docs, terms = packed["docs"], packed["terms"]
+
+    def pages(term: str) -> set[str]:
+        ids, v = [], 0
+        for part in filter(None, packed["text"][terms.index(term)].split(".")):
+            v += int(part)
+            ids.append(v)
+        return {docs[i][0] for i in ids}
+
+    page = "papers/ruder2017overview.html"
+    assert pages("quokka") == {f"{page}#summary"}
+    assert [p.split("#")[1][:10] for p in pages("wombat")] == ["discussion"]
+    assert {p.split("#")[0] for p in pages("wombat")} == {page}
+    assert pages("numbat") == {f"{page}#structured-reviews"}
