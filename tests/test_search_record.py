@@ -257,3 +257,36 @@ def test_search_help_says_the_record_is_searched(tmp_kb: KB):
     text = " ".join(out.stdout.replace("│", " ").split())
     for word in ("summary", "comments", "reviews", "notes", "DOI"):
         assert word in text, word
+
+
+def test_merge_keeps_the_record_and_search_finds_it_under_the_kept_key(kb: KB):
+    """``mtlkb merge A B``: B's comments, summary, links, institutions and citations go to
+    A (before, they went with B's row), and the record's words find A."""
+    import json
+
+    from kb.core import citations, paper_links
+    from kb.core.institutions import record_affiliations
+
+    put(kb, make_paper(arxiv_id="1705.07115", title="Uncertainty weighting",
+                       authors=[Author(first="Alex", last="Kendall")], year=2018))
+    comments.add_comment(kb, "yu2020gradient", "A quokka comment.")
+    paper_links.change_links(kb, "yu2020gradient", code=["https://example.org/pcgrad"],
+                             datasets=[])
+    citations.cite(kb, "yu2020gradient", ["kendall2018uncertainty", "ruder2017overview"])
+    citations.cite(kb, "kendall2018uncertainty", ["yu2020gradient"])
+    with kb.write() as db:
+        put_summary(db, "yu2020gradient", "The wombat projection.", None)
+        record_affiliations(db, "yu2020gradient", {"Tianhe Yu": ["Stanford University"]},
+                            "arxiv")
+    kb.close()
+    out = run_cli(kb, "merge", "ruder2017overview", "yu2020gradient")
+    assert out.returncode == 0, out.stderr
+    assert _found(kb, "quokka") == ["ruder2017overview"]
+    assert _found(kb, "wombat") == ["ruder2017overview"]
+    shown = json.loads(run_cli(kb, "show", "ruder2017overview", "--json").stdout)
+    assert [c["body"] for c in shown["comments"]] == ["A quokka comment."]
+    assert [x["url"] for x in shown["links"]["code"]] == ["https://example.org/pcgrad"]
+    assert shown["references"]["keys"] == ["kendall2018uncertainty"]  # not itself
+    assert shown["cited_by"]["keys"] == ["kendall2018uncertainty"]
+    assert "Stanford University" in json.dumps(shown)
+    _in_step(kb)
