@@ -2,8 +2,9 @@
 
 ``merge`` makes paper B one of paper A's versions: B's record is kept whole, its key stays
 an alias of A, its topics, collections, reviews, reproduction links, social record and
-paper record (comments, code/dataset links, citations, institutions, summary) go to A. ``split`` undoes a merge, automatic or not: the merged-away key becomes a paper of its
-own again, from its record as it came, and the pair is never merged automatically again.
+paper record (comments, code/dataset links, citations, institutions, summary) go to A.
+``split`` undoes a merge, automatic or not: the merged-away key becomes a paper of its own
+again, from its record as it came, and the pair is never merged automatically again.
 """
 
 from __future__ import annotations
