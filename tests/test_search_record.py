@@ -290,3 +290,23 @@ def test_merge_keeps_the_record_and_search_finds_it_under_the_kept_key(kb: KB):
     assert shown["cited_by"]["keys"] == ["kendall2018uncertainty"]
     assert "Stanford University" in json.dumps(shown)
     _in_step(kb)
+
+
+def test_an_imported_record_is_searchable(kb: KB, tmp_path):
+    """``export --format json`` then ``import`` into another KB: the record's words find
+    the paper there (the import writes comments, reviews and summaries, catch_up indexes)."""
+    comments.add_comment(kb, "ruder2017overview", "A serval of a thread.")
+    add_review(kb, "yu2020gradient", question="and the caracal case?")
+    with kb.write() as db:
+        put_summary(db, "yu2020gradient", "The jerboa summary.", None)
+    out = tmp_path / "kb.json"
+    assert run_cli(kb, "export", "--format", "json", "-o", str(out)).returncode == 0
+    other = KB(tmp_path / "other")
+    assert run_cli(None, "--kb", str(other.root), "init").returncode == 0
+    done = run_cli(None, "--kb", str(other.root), "import", str(out))
+    assert done.returncode == 0, done.stderr
+    assert _found(other, "serval") == ["ruder2017overview"]
+    assert _found(other, "caracal") == ["yu2020gradient"]
+    assert _found(other, "jerboa") == ["yu2020gradient"]
+    _in_step(other)
+    other.close()
