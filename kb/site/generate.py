@@ -180,7 +180,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
         seen.add(s)
         st.write(f"collections/{s}.md", pages.collection_page(data, c))
     for r in data.reproductions:
-        st.write(f"reproductions/{r['id']}.md", pages.reproduction_page(data, r, artifacts))
+        st.write(f"reproductions/{r.id}.md", pages.reproduction_page(data, r, artifacts))
     for rel, src in sorted(artifacts.files.items()):
         st.copy(rel, src)
     st.prune()
