@@ -33,7 +33,7 @@ REFERENCE_DIR = Path(registry.__file__).resolve().parent / "reference"
 
 __all__ = [
     "REFERENCE_DIR", "STATUSES", "Run", "finish_run", "get_run",
-    "last_verdict", "list_reproductions", "new_run_id", "now_iso",
+    "last_verdict", "list_reproductions", "new_run_id", "now_iso", "own_and_reference",
     "record_run", "reference_runs", "reproduction_summary", "run_summary", "runs_for",
     "start_run", "sweep_stale_runs",
 ]
@@ -179,6 +179,14 @@ def last_verdict(kb: KB, repro_id: str) -> str | None:
     return own[0].verdict if own else None
 
 
+def own_and_reference(runs: list[Run]) -> tuple[list[Run], Run | None]:
+    """This KB's own runs (in the order given: newest first) and, apart from them, the bundled
+    reference run a reproduction shows: the finished full-scale one, else the first finished."""
+    own = [r for r in runs if not r.reference]
+    refs = [r for r in runs if r.reference and r.status == "done"]
+    return own, next((r for r in refs if r.scale == "full"), refs[0] if refs else None)
+
+
 def reproduction_summary(kb: KB, repro: Reproduction) -> ReproductionStatus:
     """A reproduction with its ``latest`` run here and its bundled ``reference`` run, apart.
 
@@ -186,11 +194,8 @@ def reproduction_summary(kb: KB, repro: Reproduction) -> ReproductionStatus:
     smoke run that failed shows failed even where the bundled full-scale run passed.
     ``latest_run`` is the run whose results a page shows: the latest, else the reference.
     """
-    runs = runs_for(kb, repro.id)
-    own = [r for r in runs if not r.reference]
-    refs = [r for r in runs if r.reference and r.status == "done"]
+    own, reference = own_and_reference(runs_for(kb, repro.id))
     latest = own[0] if own else None
-    reference = next((r for r in refs if r.scale == "full"), refs[0] if refs else None)
     return ReproductionStatus.of(
         repro,
         last_verdict=latest.verdict if latest else None,

@@ -13,6 +13,7 @@ from typing import Any
 
 from kb.models.reproduction import ReproductionRuns
 from kb.models.run import Run
+from kb.repro.runs import own_and_reference
 from kb.site.data import SiteData
 from kb.site.escape import oneline, text
 from kb.site.names import display_name
@@ -264,9 +265,7 @@ def reproductions_page(data: SiteData) -> str:
         return "".join(out)
     rows = []
     for r in data.reproductions:
-        own = [x for x in r.runs if not x.reference]
-        refs = [x for x in r.runs if x.reference and x.status == "done"]
-        reference = next((x for x in refs if x.scale == "full"), refs[0] if refs else None)
+        own, reference = own_and_reference(r.runs)
         rows.append(
             f"<tr><td>{link('reproductions/' + r.id + '.html', r.id)}</td>"
             f"<td>{oneline(r.title)}</td><td>{len(own)}</td>"
