@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from kbtest import make_paper, put
 
-from kb.config import KB
+from kb.config import KB, KBError
 from kb.models.reproduction import LIST_FIELDS, ReproductionLink, ReproductionStatus
 from kb.models.run import Run, RunSummary
 from kb.repro import links, runs
@@ -61,3 +62,22 @@ def test_links_first_way_wins_and_link_records(tmp_kb: KB) -> None:
     assert (repro.id, repro.source, repro.n_runs) == (FAST, "arxiv", 0)
     removed = links.unlink(tmp_kb, key, FAST)
     assert removed.public_dict() == {"paper_key": key, "reproduction": FAST, "removed": True}
+
+
+def test_finish_run_sets_the_end_and_keeps_the_start(tmp_kb: KB) -> None:
+    run_id = runs.start_run(tmp_kb, FAST, scale="smoke", seed=4, device="cpu",
+                            device_name="x86_64", config={"epochs": 3},
+                            versions={"torch": "2.9"}, git_commit="abc")
+    runs.finish_run(tmp_kb, run_id, status="failed", artifacts=["runs/x/traceback.txt"],
+                    wall_s=1.5, error="Traceback ...\nValueError: boom")
+    run = runs.get_run(tmp_kb, run_id)
+    assert run is not None and run.status == "failed" and run.finished_at and run.wall_s == 1.5
+    assert run.artifacts == ["runs/x/traceback.txt"] and run.error.endswith("boom")
+    assert run.metrics == {} and run.verdicts == []  # not given: left as they were
+    assert (run.config, run.versions, run.git_commit, run.seed) == (
+        {"epochs": 3}, {"torch": "2.9"}, "abc", 4)  # the start is kept
+    assert run.pid and run.host and run.started_at
+    with pytest.raises(KBError, match="bad final status"):
+        runs.finish_run(tmp_kb, run_id, status="running")
+    with pytest.raises(KBError, match="no run 'gone'"):
+        runs.finish_run(tmp_kb, "gone", status="done")

@@ -85,16 +85,20 @@ def finish_run(
     wall_s: float | None = None,
     error: str | None = None,
 ) -> None:
+    """Record how a started run ended: its final status, time, error and the results given
+    (metrics, verdicts, artifacts left as they were where None)."""
     if status not in STATUSES or status == "running":
         raise KBError(f"bad final status {status!r}")
-    update: dict[str, Any] = {"status": status, "finished_at": now_iso(), "wall_s": wall_s,
-                              "error": error}
-    for name, value in (("metrics", metrics), ("verdicts", verdicts),
-                        ("artifacts", artifacts)):
-        if value is not None:
-            update[name] = value
     with kb.write() as db:
-        store.update_run(db, run_id, **update)
+        run = store.get_run(db, run_id)
+        if run is None:
+            raise KBError(f"no run {run_id!r} to finish (its row was removed while it ran)")
+        store.put_end(db, Run.model_validate({
+            **run.model_dump(), "status": status, "finished_at": now_iso(), "wall_s": wall_s,
+            "error": error, "metrics": run.metrics if metrics is None else metrics,
+            "verdicts": run.verdicts if verdicts is None else verdicts,
+            "artifacts": run.artifacts if artifacts is None else artifacts,
+        }))
 
 
 def _process_alive(pid: int) -> bool:
