@@ -1,7 +1,8 @@
 """The built site in headless Chromium from file://: papers table, phone width, math, search
 text (accents, Chinese mid-title, TeX words), note hits titled by paper, names, 404 page.
 
-Debian's Chromium driven by Playwright, as in test_site_browser.py (never a download).
+Debian's Chromium driven by Playwright: the ``browser`` and ``open_page`` fixtures of
+conftest.py, shared with test_site_browser.py (never a download; skipped without either).
 """
 
 from __future__ import annotations
@@ -10,14 +11,9 @@ from pathlib import Path
 
 import pytest
 from kbtest import make_paper, put
-from test_site_browser import ARGS, CHROMIUM
 
 from kb.config import KB
 from kb.models import Author
-
-sync_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).is_file():
-    pytest.skip("no Chromium at /usr/bin/chromium", allow_module_level=True)
 
 FILLERS = 130
 NOTE = """### A note
@@ -57,33 +53,6 @@ def site(tmp_path_factory) -> Path:
     result = build_site(kb)
     kb.close()
     return result.site_dir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts = []
-
-    def go(url: str, width: int = 1366):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        pg = context.new_page()
-        pg.set_default_timeout(20_000)
-        pg.dialogs = []
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.goto(url)
-        return pg
-
-    yield go
-    for c in contexts:
-        c.close()
 
 
 def _search(pg, words: str) -> list[str]:

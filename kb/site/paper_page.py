@@ -89,11 +89,11 @@ def _reproductions(data: SiteData, p: Paper, artifacts: Artifacts, up: str) -> s
         return ""
     out = ["## Reproductions { data-search-exclude }\n\n"]
     for item in items:
-        rid = str(item.get("id"))
-        out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", str(item.get("title") or rid))}'
+        rid = item.id
+        out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", item.title or rid)}'
                    "</h3>\n\n")
-        out.append(f"<p><b>Claim:</b> {oneline(item.get('claim'))}</p>\n\n")
-        run = latest_full_run(data.kb, item.get("latest_run"))
+        out.append(f"<p><b>Claim:</b> {oneline(item.claim)}</p>\n\n")
+        run = latest_full_run(data.kb, item.latest_run)
         if run:
             out.append('<div data-search-exclude>\n' + run_block(run, artifacts, up) + "</div>\n\n")
         else:

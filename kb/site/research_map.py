@@ -14,7 +14,6 @@ node is an SVG ``<a>`` to its page.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from kb.site.data import SiteData
 from kb.site.escape import attr, text
