@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field

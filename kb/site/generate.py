@@ -10,7 +10,6 @@ import hashlib
 import html
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

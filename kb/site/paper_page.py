@@ -19,7 +19,6 @@ from kb.site.pieces import (
     paper_list,
     topic_links,
 )
-from kb.site.research_map import ego_map
 from kb.site.run_html import run_block
 
 
@@ -28,14 +27,16 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
     verdicts and plots, the links, the note's answered parts (unanswered questions
     collapsed), then the reading frame, related papers and the BibTeX."""
     up = "../"
+    rel = related(data, p.key or "")
     out = [front_matter(p.title, tags=p.topics, description=p.abstract)]
     out.append(_summary(data, p, up))
     out.append(_reproductions(data, p, artifacts, up))
     out.append(_links(data, p, up))
-    out.append(record_block(data, p, up))  # issue 16: links, citations, map slice, discussion
+    # issue 16: links, citations, the map slice (nearest papers included), discussion
+    out.append(record_block(data, p, up, [k for k, _a, _t in rel]))
     out.append(_note(data, p, up))
     out.append(_reading_frame(data, p, up))
-    out.append(_related(data, p, up))
+    out.append(_related(data, p, rel, up))
     out.append("## BibTeX { data-search-exclude }\n\n")
     out.append(code_block(bibtex_for(p), "bibtex"))
     return "".join(out)
@@ -177,17 +178,15 @@ def _reading_frame(data: SiteData, p: Paper, up: str) -> str:
     return "".join(out)
 
 
-def _related(data: SiteData, p: Paper, up: str) -> str:
+def _related(data: SiteData, p: Paper, rel: list[tuple[str, int, int]], up: str) -> str:
+    """Nearest papers (shared authors and topics; drawn on the map slice too) and future
+    reading both ways."""
     key = p.key or ""
-    rel = related(data, key)
     fut_out = data.future_out.get(key) or []
     fut_in = data.future_in.get(key) or []
-    if not (rel or fut_out or fut_in or p.topics or p.authors):
+    if not (rel or fut_out or fut_in):
         return ""
     out = ["## Related papers { data-search-exclude }\n\n"]
-    out.append('<div class="mtlkb-mapwrap mtlkb-egowrap" data-search-exclude>\n'
-               '<div class="mtlkb-map">\n' + ego_map(data, key, [k for k, _a, _t in rel], up)
-               + "\n</div>\n</div>\n\n")
     if rel:
         lis = []
         for k, na, nt in rel:
