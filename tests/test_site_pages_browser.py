@@ -281,8 +281,8 @@ def test_paper_slice_shows_citations_institutions_and_opens_the_full_map(site: P
 
 def test_paper_page_fits_a_phone(site: Path, open_page, tmp_path: Path):
     """At 390 px nothing pushes the page sideways: a long title with an unbreakable word, 41
-    long author names, the run's tables and plot and the map slice (tables and the slice
-    scroll inside their own boxes)."""
+    long author names (the last 31 folded), the run's tables and plot and the map slice
+    (tables and the slice scroll inside their own boxes)."""
     pg = open_page((site / "papers" / f"{LONG_KEY}.html").as_uri(), width=390)
     pg.wait_for_load_state("load")
     for part in (".mtlkb-authors", ".mtlkb-run table", "img.mtlkb-plot", "svg.mtlkb-slice"):
@@ -295,3 +295,9 @@ def test_paper_page_fits_a_phone(site: Path, open_page, tmp_path: Path):
         .map(e => e.tagName + '.' + e.getAttribute('class')).slice(0, 5)""")
     assert width <= 390, (width, wide)
     assert wide == []
+    # 41 names: 10 shown, the rest one click away (and still no wider than the phone)
+    names = pg.locator(".mtlkb-authors a")
+    assert sum(1 for a in names.all() if a.is_visible()) == 10
+    pg.locator(".mtlkb-authors summary").click()
+    assert sum(1 for a in names.all() if a.is_visible()) == 41
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390

@@ -5,11 +5,12 @@ from __future__ import annotations
 from kb.models import Paper
 from kb.site.data import SiteData, latest_full_run, related
 from kb.site.escape import oneline, slug, text, url
+from kb.site.names import display_name
 from kb.site.note_html import cached_note_markdown
 from kb.site.paper_record import record_block, summary_block
 from kb.site.pieces import (
     Artifacts,
-    author_links,
+    author_href,
     bibtex_for,
     code_block,
     front_matter,
@@ -49,8 +50,7 @@ def _summary(data: SiteData, p: Paper, up: str) -> str:
     meta = [x for x in (
         str(p.year) if p.year else None, p.venue,
         p.journal_ref if p.journal_ref != p.venue else None) if x]
-    authors = author_links(data, p, up) or "Unknown authors"
-    out.append(f'<p class="mtlkb-meta mtlkb-authors" dir="auto">{authors}</p>\n\n')
+    out.append(_authors(data, p, up))
     info_line = " · ".join(oneline(m) for m in meta)
     out.append(f'<p class="mtlkb-meta">{info_line}'
                f'{" · " if info_line else ""}<code>{text(key)}</code> {note_badge(info)}</p>\n\n')
@@ -61,6 +61,25 @@ def _summary(data: SiteData, p: Paper, up: str) -> str:
         out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
     out.append(summary_block(data, p))
     return "".join(out)
+
+
+AUTHORS_SHOWN = 10   # a longer author list shows these, the rest one click away
+AUTHORS_FOLD = 15    # ... when it has more than this many
+
+
+def _authors(data: SiteData, p: Paper, up: str) -> str:
+    """The author links; past AUTHORS_FOLD names, the first AUTHORS_SHOWN and the rest folded
+    (41 names took two phone screens before the abstract)."""
+    names = [n for n in (display_name(a) for a in p.authors) if n]
+    if not names:
+        return '<p class="mtlkb-meta mtlkb-authors">Unknown authors</p>\n\n'
+    links = [link(author_href(data, n, up), n) for n in names]
+    if len(links) <= AUTHORS_FOLD:
+        return f'<p class="mtlkb-meta mtlkb-authors" dir="auto">{", ".join(links)}</p>\n\n'
+    return (f'<div class="mtlkb-meta mtlkb-authors" dir="auto">'
+            f'{", ".join(links[:AUTHORS_SHOWN])}, <details class="mtlkb-more"><summary>and '
+            f"{len(links) - AUTHORS_SHOWN} more</summary>{', '.join(links[AUTHORS_SHOWN:])}"
+            "</details></div>\n\n")
 
 
 def _versions(data: SiteData, key: str) -> str:
