@@ -18,7 +18,7 @@ from kb.site.data import SiteData, unique_slugs
 from kb.site.escape import oneline, text, url
 from kb.site.names import display_name
 from kb.site.pieces import author_href, front_matter, link, paper_href, paper_list
-from kb.site.research_map import SliceNode, paper_slice
+from kb.site.research_map import SliceNode, paper_slice, topic_label
 
 DISCUSSION_SEARCH_BUDGET = 8_000  # characters of comments a page's search text may hold
 
@@ -238,12 +238,12 @@ def slice_nodes(data: SiteData, p: Paper, related_keys: list[str], up: str
     cited = [k for k in dict.fromkeys(rec.references.get(key, [])) if k in data.by_key
              and k != key]
     citing = [k for k in dict.fromkeys(rec.cited_by.get(key, [])) if k in data.by_key
-              and k != key and k not in cited]
+              and k != key and k not in cited]  # citing and cited both ways: drawn as cited
     near = [k for k in related_keys if k not in cited and k not in citing and k != key]
     counts = {"topic": len(topics), "author": len(names), "institution": len(insts),
               "cited": len(cited), "citing": len(citing), "related": len(near)}
 
-    nodes = [SliceNode("topic", t, _topic_label(data, t), f"{up}topics/{data.topic_slug[t]}.html")
+    nodes = [SliceNode("topic", t, topic_label(data, t), f"{up}topics/{data.topic_slug[t]}.html")
              for t in topics[:SLICE_CAPS["topic"]]]
     nodes += [SliceNode("author", n, n, author_href(data, n, up))
               for n in names[:SLICE_CAPS["author"]]]
@@ -260,10 +260,6 @@ def slice_nodes(data: SiteData, p: Paper, related_keys: list[str], up: str
             nodes.append(SliceNode(kind, k, data.by_key[k].title, paper_href(k, up),
                                    _shares(data, rec, k, left)))
     return nodes, counts
-
-
-def _topic_label(data: SiteData, t: str) -> str:
-    return str((data.taxonomy.get(t) or {}).get("title") or t)
 
 
 def _shares(data: SiteData, rec: RecordData, k: str, left: set[str]) -> tuple[str, ...]:

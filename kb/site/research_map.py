@@ -34,7 +34,8 @@ def _hub_of(data: SiteData, topics: list[str]) -> str:
     return min(topics, key=lambda t: (-t.count("/"), len(data.topic_papers.get(t, ())), t))
 
 
-def _label(data: SiteData, t: str) -> str:
+def topic_label(data: SiteData, t: str) -> str:
+    """A topic's title from the taxonomy, else its id."""
     return str((data.taxonomy.get(t) or {}).get("title") or t)
 
 
@@ -72,7 +73,7 @@ def build_map(data: SiteData, *, max_papers: int | None = None, max_authors: int
     radius = {t: SPACING * math.sqrt(len(clusters[t]) + 1) + 14 for t in order}
     x, y, row_h, right = MARGIN / 2, MARGIN / 2, 0.0, 200.0
     for t in order:
-        label_w = 7.2 * len(_label(data, t)) + 12  # room for the hub's label
+        label_w = 7.2 * len(topic_label(data, t)) + 12  # room for the hub's label
         d = max(2 * radius[t] + MARGIN, label_w)
         if x + d > WIDTH and x > MARGIN:
             x, y, row_h = MARGIN / 2, y + row_h, 0.0
@@ -172,7 +173,7 @@ def build_map(data: SiteData, *, max_papers: int | None = None, max_authors: int
     out.append('<g class="topics">')
     for t, (hx, hy) in hub_pos.items():
         n = len(data.topic_papers.get(t, ()))
-        title = _label(data, t)
+        title = topic_label(data, t)
         s = 9 + min(8, math.sqrt(n))
         ly = hy - radius[t] - 2
         if t == NO_TOPIC:
