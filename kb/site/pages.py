@@ -329,7 +329,8 @@ def map_page(svg: str, shown: int, total: int) -> str:
             "Scroll or use + and − to zoom (paper titles show when zoomed in), drag to move, "
             "type to find a paper, topic or author. Each topic's page has its own map with the "
             "links between its papers, topics and authors; each paper's page, its "
-            "neighbourhood.</p>"
+            "neighbourhood (topics, authors, institutions, the papers it cites and that cite "
+            "it).</p>"
             + note + "\n\n" + map_block(svg))
 
 
