@@ -37,9 +37,10 @@ learns (test MAE below the train-mean predictor's), every Delta_m is finite, and
 Nash-MTL nor FAMO is worse than LS by ``smoke_margin`` Delta_m points (the same paired
 interval, a non-inferiority bound: a few epochs cannot rank the methods). For the same reason
 the ordering claim is no smoke verdict: the smoke metrics report its per-seed rho and
-interval, but three epochs on 384 molecules do not order methods whose full-scale Delta_m
-differ by 2-3x, and with two seeds and four ranked methods rho takes a few discrete values, so
-two equal negative rhos would make a zero-width interval "fail" on noise.
+interval, but three epochs on 384 molecules cannot be expected to order methods whose
+full-scale Delta_m differ by 2-3x, and with two seeds and four ranked methods rho takes a
+few discrete values, so two equal negative rhos would make a zero-width interval "fail" on
+noise.
 
 Scales: ``smoke`` (a minute of CPU), ``medium`` (the claims' methods and three loss
 weightings on 3,000 molecules, about a CPU hour), ``full`` (the papers' setting, all of
@@ -80,8 +81,8 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "imtl_g": ("imtl", {}),
     "nashmtl": ("nashmtl", {"update_weights_every": 1}),
     "famo": ("famo", {"gamma": 0.001, "max_norm": 0.0}),
-    # issue 13's methods, at their papers' / implementations' defaults (none of these papers'
-    # QM9 numbers is quoted: see PAPER_DELTA_M)
+    # issue 13's methods, at their papers' / implementations' defaults (neither QM9 table
+    # lists them, so PAPER_DELTA_M has no number for them)
     **NEWER_METHODS,
 }
 
