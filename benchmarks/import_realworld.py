@@ -28,18 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# ingest.py, beside this file (a script's folder is on sys.path), puts the repository root on
+# sys.path and holds the helpers both benchmarks use.
+from ingest import WORDS_SHARED, fresh_kb, timed_cpu_wall, timed_import
 
-WORDS = (
-    "multi task learning loss weighting gradient surgery pareto optimal shared encoder "
-    "attention network uncertainty balancing conflicting gradients representation transfer "
-    "negative auxiliary tasks scene understanding depth segmentation normals dense prediction "
+WORDS = WORDS_SHARED + (
     "answer set programming action language default logic belief revision description logics "
     "ontology reasoning planning constraint satisfaction satisfiability modal temporal causal "
     "argumentation framework semantics complexity decidability tableau resolution abduction "
@@ -183,18 +179,8 @@ def generate(n: int, seed: int = 0) -> dict[str, str]:
             "procs.bib": "\n".join(parents)}
 
 
-def _timed(fn, *args):
-    w0, t0 = time.perf_counter(), time.process_time()
-    result = fn(*args)
-    return time.process_time() - t0, time.perf_counter() - w0, result
-
-
 def bench(n: int, work: Path, repeats: int) -> dict:
     import bibtexparser
-
-    from kb.config import KB
-    from kb.core import bib_import
-    from kb.core.init import init_kb
 
     files = generate(n)
     paths = []
@@ -211,12 +197,8 @@ def bench(n: int, work: Path, repeats: int) -> dict:
     entries = sum(len(lib.entries) for lib in libraries)
 
     def fresh_import():
-        root = Path(tempfile.mkdtemp(dir=work))
-        kb = KB(root)
-        init_kb(kb)
-        kb.db  # noqa: B018 - open and migrate outside the timing
-        cpu, wall, report = _timed(bib_import.run, kb, paths)
-        assert not report.failed, report.problem_lines()[:3]
+        kb = fresh_kb(work)
+        cpu, wall, report = timed_import(kb, paths)
         assert report.records == entries, (report.records, entries)
         # crossref resolved: every chapter and conference paper has its parent's year and venue
         rows = kb.db.conn.execute(
@@ -230,7 +212,7 @@ def bench(n: int, work: Path, repeats: int) -> dict:
     # ratio of two figures taken at different moments measures the neighbours.
     pairs = []
     for _ in range(repeats):
-        bare = _timed(bare_parse)
+        bare = timed_cpu_wall(bare_parse)
         imp = fresh_import()
         pairs.append((imp[0] / bare[0], bare, imp))
     pairs.sort(key=lambda p: p[0])

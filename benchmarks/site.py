@@ -108,16 +108,17 @@ def make_kb(root: Path, n: int, seed: int = 0):
             f"minutes  \n\ncitation:\n```\n@misc{{{key}, title={{Paper {i}}}}}\n```\n\n{answers}"
             f"\n\n#### Future reading\n\n- [[{future}]]\n", encoding="utf-8")
     try:
+        from kb.models.run import Run
         from kb.repro.runs import record_run
 
         rid = "kendall-uncertainty-bench-run"
         (kb.runs_dir / rid).mkdir(parents=True, exist_ok=True)
         (kb.runs_dir / rid / "plot.png").write_bytes(_png())
-        record_run(kb, {"id": rid, "reproduction": "kendall-uncertainty", "status": "done",
-                        "scale": "smoke", "seed": 0, "device": "cpu", "metrics": {"a": 1.0},
-                        "verdicts": [{"claim": "c", "ours": 1, "paper": 1, "tolerance": "0",
+        record_run(kb, Run(id=rid, reproduction="kendall-uncertainty", status="done",
+                           scale="smoke", seed=0, device="cpu", metrics={"a": 1.0},
+                           verdicts=[{"claim": "c", "ours": 1, "paper": 1, "tolerance": "0",
                                       "passed": True}],
-                        "artifacts": [f"runs/{rid}/plot.png"], "started_at": "2025-01-01"})
+                           artifacts=[f"runs/{rid}/plot.png"], started_at="2025-01-01"))
     except Exception as exc:  # noqa: BLE001 - the benchmark still measures the papers
         print(f"  (no run recorded: {exc})")
     return kb

@@ -35,15 +35,6 @@ class Reproduction(BaseModel):
                 raise ValueError(f"arXiv id {arxiv_id!r}: give it without a version")
         return ids
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "arxiv_ids": list(self.arxiv_ids),
-            "claim": self.claim,
-            "doi": self.doi,
-        }
-
 
 class ExperimentConfig(BaseModel):
     """Base of every experiment's config.

@@ -1,12 +1,22 @@
-"""Shared fixtures: a temporary, initialised KB."""
+"""Shared fixtures: a temporary, initialised KB; one headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kb.config import KB
+
+# Debian's chromium, installed by `.ci/setup --browser` (never a browser download).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+LOCAL = ("file:", "data:", "about:", "blob:")  # what a page opened from file:// may request
 
 
 @pytest.fixture
@@ -18,3 +28,43 @@ def tmp_kb(tmp_path: Path) -> KB:
     init_kb(kb)
     yield kb
     kb.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Chromium driven by Playwright, started once for the session (each test opens its own
+    context, so no cookies, storage or cache pass between tests). Skips the test where
+    Playwright or Chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """``open_page(url=None, width=1366)``: a page in a context of its own (closed after the
+    test), 20 s timeouts, ``dialogs`` (each dismissed) and ``remote_requests`` (any request
+    that leaves file://) recorded on it; it goes to ``url`` when one is given."""
+    contexts = []
+
+    def go(url: str | None = None, width: int = 1366) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(20_000)
+        pg.dialogs = []
+        pg.remote_requests = []
+        pg.on("request", lambda r: None if r.url.startswith(LOCAL)
+              else pg.remote_requests.append(r.url))
+        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+        if url is not None:
+            pg.goto(url)
+        return pg
+
+    yield go
+    for c in contexts:
+        c.close()

@@ -128,9 +128,9 @@ def test_interrupt_marks_interrupted(kb_dir: Path, monkeypatch: pytest.MonkeyPat
     res = invoke(kb_dir, "repro", "run", FAST, "--device", "cpu")
     assert res.exit_code == 130
     rows = runs.runs_for(KB.find(kb_dir), FAST, include_reference=False)
-    assert len(rows) == 1 and rows[0]["status"] == "interrupted"
-    assert "KeyboardInterrupt" in rows[0]["error"]
-    assert (kb_dir / "runs" / rows[0]["id"] / "traceback.txt").is_file()
+    assert len(rows) == 1 and rows[0].status == "interrupted"
+    assert "KeyboardInterrupt" in (rows[0].error or "")
+    assert (kb_dir / "runs" / rows[0].id / "traceback.txt").is_file()
 
 
 def test_bad_input_is_one_line_error(kb_dir: Path) -> None:
@@ -150,10 +150,10 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
     add_paper(kb_dir, "caruana1997", None)
     kb = KB.find(kb_dir)
     auto = repro_links.linked_reproductions(kb, "navon2022nash")
-    assert [(r["id"], r["source"]) for r in auto] == [("toy-pareto", "arxiv"), ("qm9", "arxiv")]
-    assert auto[0]["claim"] and "last_verdict" in auto[0] and "latest_run" in auto[0]
+    assert [(r.id, r.source) for r in auto] == [("toy-pareto", "arxiv"), ("qm9", "arxiv")]
+    assert auto[0].claim and auto[0].last_verdict is None
     mmoe = repro_links.linked_reproductions(kb, "ma2018mmoe")
-    assert [r["id"] for r in mmoe] == ["mmoe-synthetic"]
+    assert [r.id for r in mmoe] == ["mmoe-synthetic"]
     assert repro_links.linked_reproductions(kb, "caruana1997") == []
     kb.close()
 
@@ -163,27 +163,27 @@ def test_links_automatic_and_manual(kb_dir: Path) -> None:
                                       "source": "manual"}
     kb = KB.find(kb_dir)
     linked = repro_links.linked_reproductions(kb, "caruana1997")
-    assert [(r["id"], r["source"]) for r in linked] == [("mmoe-synthetic", "manual")]
+    assert [(r.id, r.source) for r in linked] == [("mmoe-synthetic", "manual")]
     papers = repro_links.linked_papers(kb, "mmoe-synthetic")
-    assert {p["key"] for p in papers} == {"ma2018mmoe", "caruana1997"}
+    assert {p.key for p in papers} == {"ma2018mmoe", "caruana1997"}
     kb.close()
     # a paper the registry names by key (PLE has no arXiv id) is linked both ways
     add_paper(kb_dir, "tang2020progressive", None)
     kb = KB.find(kb_dir)
     papers = repro_links.linked_papers(kb, "mmoe-synthetic")
-    assert {(p["key"], p["source"]) for p in papers} == {
+    assert {(p.key, p.source) for p in papers} == {
         ("ma2018mmoe", "doi"), ("caruana1997", "manual"), ("tang2020progressive", "registry")}
-    assert [(r["id"], r["source"]) for r in repro_links.linked_reproductions(
+    assert [(r.id, r.source) for r in repro_links.linked_reproductions(
         kb, "tang2020progressive")] == [("mmoe-synthetic", "registry")]
-    refs = [r for r in runs.reference_runs("mmoe-synthetic") if r["scale"] == "full"]
-    expected = None if not refs else overall_verdict(refs[0]["verdicts"])
+    refs = [r for r in runs.reference_runs("mmoe-synthetic") if r.scale == "full"]
+    expected = None if not refs else overall_verdict(refs[0].verdicts)
     assert expected in (None, "passed", "failed", "inconclusive")
     # no run here yet: the latest verdict is none, the bundled reference is shown apart
     assert runs.last_verdict(kb, "mmoe-synthetic") is None
     summary = runs.reproduction_summary(kb, registry.get("mmoe-synthetic"))
-    assert summary["latest"] is None and summary["last_verdict"] is None
-    assert (summary["reference"] or {}).get("verdict") == expected
-    assert expected is None or summary["reference"]["reference"] is True
+    assert summary.latest is None and summary.last_verdict is None
+    assert (summary.reference.verdict if summary.reference else None) == expected
+    assert expected is None or (summary.reference and summary.reference.reference)
     kb.close()
     shown = json.loads(invoke(kb_dir, "repro", "show", "mmoe-synthetic", "--json").stdout)
     assert {p["key"] for p in shown["reproduction"]["papers"]} == {
@@ -194,9 +194,9 @@ def test_reference_runs_are_listed(kb_dir: Path) -> None:
     kb = KB.find(kb_dir)
     refs = runs.reference_runs()
     for ref in refs:
-        assert ref["reference"] and ref["status"] == "done"
-        ids = [r["id"] for r in runs.runs_for(kb, ref["reproduction"])]
-        assert ref["id"] in ids
+        assert ref.reference and ref.status == "done"
+        ids = [r.id for r in runs.runs_for(kb, ref.reproduction)]
+        assert ref.id in ids
     kb.close()
 
 
@@ -221,3 +221,58 @@ def test_reading_creates_no_store(tmp_path: Path) -> None:
     assert invoke(empty, "repro", "list", "--json").exit_code == 0
     assert invoke(empty, "repro", "show", "toy-pareto", "--json").exit_code == 0
     assert not (empty / "mtlkb.db").exists()
+
+
+# The JSON shapes of the typed reproduction records (issue 18): key names in their order, as
+# scripts reading ``repro list|show --json``, ``show --json`` and ``link --json`` see them.
+SUMMARY_KEYS = ["run_id", "status", "scale", "seed", "device", "started_at", "finished_at",
+                "wall_s", "verdict", "reference"]
+STATUS_KEYS = ["id", "title", "arxiv_ids", "claim", "doi", "last_verdict", "last_verdict_scale",
+               "latest", "reference", "latest_run", "n_runs"]
+RUN_KEYS = ["run_id", "reproduction", "status", "device", "device_name", "scale", "seed",
+            "metrics", "verdicts", "verdict", "artifacts", "config", "started_at",
+            "finished_at", "wall_s", "git_commit", "versions", "error", "reference"]
+
+
+def test_json_shapes_are_pinned(kb_dir: Path) -> None:
+    add_paper(kb_dir, "kendall2018", arxiv_id="1705.07115")
+    add_paper(kb_dir, "caruana1997", None)
+    kb = KB.find(kb_dir)
+    runs.record_run(kb, runs.Run(
+        id="ku-here", reproduction=FAST, status="done", scale="smoke", seed=3, device="cpu",
+        verdicts=[{"claim": "c", "ours": 1.0, "paper": 1.0, "tolerance": "10%",
+                   "outcome": "failed", "passed": False}],
+        artifacts=["runs/ku-here/loss.svg", "runs/ku-here/metrics.json"],
+        started_at="2030-01-01T00:00:00+00:00", finished_at="2030-01-01T00:00:05+00:00",
+        wall_s=5.0))
+    kb.close()
+
+    linked = json.loads(invoke(kb_dir, "link", "caruana1997", FAST, "--json").stdout)
+    assert linked == {"paper_key": "caruana1997", "reproduction": FAST, "source": "manual"}
+
+    listed = json.loads(invoke(kb_dir, "repro", "list", "--json").stdout)
+    item = next(i for i in listed if i["id"] == FAST)
+    assert list(item) == ["id", "title", "arxiv_ids", "claim", "last_verdict",
+                          "last_verdict_scale", "doi", "n_runs", "latest", "reference"]
+    assert list(item["latest"]) == SUMMARY_KEYS
+    assert (item["latest"]["run_id"], item["latest"]["verdict"]) == ("ku-here", "failed")
+    assert item["last_verdict"] == "failed" and item["n_runs"] == 1
+
+    shown = json.loads(invoke(kb_dir, "repro", "show", FAST, "--json").stdout)
+    assert list(shown) == ["reproduction", "runs"]
+    assert list(shown["reproduction"]) == STATUS_KEYS + ["papers", "module"]
+    assert [list(p) for p in shown["reproduction"]["papers"]] == [
+        ["key", "title", "arxiv_id", "source"]] * 2
+    assert [(p["key"], p["source"]) for p in shown["reproduction"]["papers"]] == [
+        ("caruana1997", "manual"), ("kendall2018", "arxiv")]
+    here = next(r for r in shown["runs"] if r["run_id"] == "ku-here")
+    assert list(here) == RUN_KEYS + ["plots"]
+    assert here["plots"] == ["runs/ku-here/loss.svg"]
+
+    paper = json.loads(invoke(kb_dir, "show", "kendall2018", "--json").stdout)
+    (repro,) = paper["reproductions"]
+    assert list(repro) == STATUS_KEYS + ["source"]
+    assert repro["source"] == "arxiv" and list(repro["latest_run"]) == SUMMARY_KEYS
+
+    removed = json.loads(invoke(kb_dir, "link", "caruana1997", FAST, "--remove", "--json").stdout)
+    assert removed == {"paper_key": "caruana1997", "reproduction": FAST, "removed": True}

@@ -15,8 +15,8 @@ def _dead_pid() -> int:
 
 
 def _running(kb, run_id: str, **extra) -> None:
-    runs.record_run(kb, {"id": run_id, "reproduction": "toy-pareto", "status": "running",
-                         "seed": 0, "scale": "smoke", "started_at": runs.now_iso(), **extra})
+    runs.record_run(kb, runs.Run(id=run_id, reproduction="toy-pareto", status="running",
+                                 seed=0, scale="smoke", started_at=runs.now_iso(), **extra))
 
 
 def test_killed_runs_are_swept_and_live_or_foreign_ones_kept(tmp_kb):
@@ -25,11 +25,11 @@ def test_killed_runs_are_swept_and_live_or_foreign_ones_kept(tmp_kb):
     _running(tmp_kb, "alive", pid=os.getpid(), host=host)
     _running(tmp_kb, "elsewhere", pid=_dead_pid(), host=host + "-other")
     _running(tmp_kb, "legacy")  # recorded before pids were kept
-    by_id = {r["id"]: r for r in runs.runs_for(tmp_kb, "toy-pareto", include_reference=False)}
-    assert by_id["dead"]["status"] == "interrupted"
-    assert "ended without recording a result" in by_id["dead"]["error"]
-    assert by_id["dead"]["finished_at"]
-    assert {by_id[k]["status"] for k in ("alive", "elsewhere", "legacy")} == {"running"}
+    by_id = {r.id: r for r in runs.runs_for(tmp_kb, "toy-pareto", include_reference=False)}
+    assert by_id["dead"].status == "interrupted"
+    assert "ended without recording a result" in (by_id["dead"].error or "")
+    assert by_id["dead"].finished_at
+    assert {by_id[k].status for k in ("alive", "elsewhere", "legacy")} == {"running"}
     assert runs.sweep_stale_runs(tmp_kb) == []  # idempotent
 
 
@@ -48,5 +48,5 @@ def test_a_real_sigkilled_run_is_reported_interrupted(tmp_kb):
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_kb.root)], capture_output=True)
     assert proc.returncode == -9, proc.stderr
     run = runs.get_run(tmp_kb, "killed-run")
-    assert run is not None and run["status"] == "interrupted"
-    assert run["host"] == socket.gethostname()
+    assert run is not None and run.status == "interrupted"
+    assert run.host == socket.gethostname()

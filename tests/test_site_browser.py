@@ -9,7 +9,6 @@ Playwright is missing.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from kbtest import zensical_exe
 from test_site_generate import NOTE_WORD, populate
 
 from kb.config import KB
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Debian's chromium, installed by `.ci/setup --browser` (never a browser download).
-from playwright import sync_api  # noqa: E402
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +32,10 @@ def site(tmp_path_factory) -> Path:
     return result.site_dir
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(20_000)
-    pg.remote_requests = []
-    pg.dialogs = []
-    pg.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:", "blob:"))
-          else pg.remote_requests.append(r.url))
-
-    def on_dialog(d):
-        pg.dialogs.append(d.message)
-        d.dismiss()
-
-    pg.on("dialog", on_dialog)
-    yield pg
-    context.close()
+def page(open_page):
+    """A blank page (the ``browser`` and ``open_page`` fixtures are in conftest.py)."""
+    return open_page()
 
 
 def test_search_from_file_finds_note_and_opens_paper_with_plot(site: Path, page):

@@ -10,7 +10,6 @@ file, then in headless Chromium with a dialog listener (every note link clicked)
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -48,9 +47,6 @@ Attribute {: onclick="alert(26)" }
 An ok link: [arxiv](https://arxiv.org/abs/1705.07115) and [[kendall2018multi]].
 """
 BAD_URL = re.compile(r"^\s*(javascript|data|vbscript):", re.I)
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 class _Urls(HTMLParser):
@@ -135,52 +131,35 @@ def test_no_unsafe_url_handler_or_refresh_in_any_page(hostile_site: Path):
     assert 'href="../papers/kendall2018multi.html"' in hostile  # [[key]] is a link
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 UNSAFE_JS = """() => [...document.querySelectorAll('*')].flatMap(e =>
   [...e.attributes].filter(a => /^(href|src|xlink:href|action|formaction|srcset)$/i.test(a.name)
     && /^\\s*(javascript|data|vbscript):/i.test(a.value.replace(/[\\x00-\\x20]/g, '')))
   .map(a => e.tagName + ' ' + a.name + '=' + a.value))"""
 
 
-def test_hostile_pages_in_chromium(hostile_site: Path, browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
-        for key in ("xss2020", "refresh2021", "hostile2022"):
-            url = (hostile_site / "papers" / f"{key}.html").as_uri()
-            page.goto(url)
-            page.wait_for_load_state("load")
-            page.wait_for_timeout(1200)  # a meta refresh of 0 s would have fired
-            assert page.url == url, f"{key} redirected to {page.url}"
-            assert page.evaluate(UNSAFE_JS) == []
-            # click every link and element of the note, coming back each time
-            n = page.locator(".mtlkb-note a, .mtlkb-note p, .mtlkb-note h3, .md-content h1"
-                             ).count()
-            for i in range(n):
-                el = page.locator(".mtlkb-note a, .mtlkb-note p, .mtlkb-note h3, .md-content h1"
-                                  ).nth(i)
-                try:
-                    el.hover(timeout=2000)
-                    el.click(timeout=2000, no_wait_after=True, modifiers=[])
-                except Exception:  # noqa: BLE001 - hidden or detached elements
-                    pass
-                page.wait_for_timeout(50)
-                if page.url != url:
-                    page.goto(url)
-                    page.wait_for_load_state("load")
-        assert dialogs == []
-    finally:
-        context.close()
+def test_hostile_pages_in_chromium(hostile_site: Path, open_page):
+    """In the ``browser`` of conftest.py (skipped without Chromium or Playwright)."""
+    page = open_page()
+    for key in ("xss2020", "refresh2021", "hostile2022"):
+        url = (hostile_site / "papers" / f"{key}.html").as_uri()
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(1200)  # a meta refresh of 0 s would have fired
+        assert page.url == url, f"{key} redirected to {page.url}"
+        assert page.evaluate(UNSAFE_JS) == []
+        # click every link and element of the note, coming back each time
+        n = page.locator(".mtlkb-note a, .mtlkb-note p, .mtlkb-note h3, .md-content h1"
+                         ).count()
+        for i in range(n):
+            el = page.locator(".mtlkb-note a, .mtlkb-note p, .mtlkb-note h3, .md-content h1"
+                              ).nth(i)
+            try:
+                el.hover(timeout=2000)
+                el.click(timeout=2000, no_wait_after=True, modifiers=[])
+            except Exception:  # noqa: BLE001 - hidden or detached elements
+                pass
+            page.wait_for_timeout(50)
+            if page.url != url:
+                page.goto(url)
+                page.wait_for_load_state("load")
+    assert page.dialogs == []

@@ -40,8 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "again automatically)."),
     "list": ("papers", "List the papers in the KB."),
     "show": ("papers", "Show one paper: metadata, note status, social record, reproductions."),
-    "search": ("search", "Full-text search over titles, abstracts, authors, topics and notes "
-                         "(bm25)."),
+    "search": ("search", "Full-text search (bm25) over titles, abstracts, authors, topics, "
+                         "notes, summaries, comments and reviews."),
     "tag": ("papers", "Add topics to a paper."),
     "untag": ("papers", "Remove topics from a paper."),
     "rm": ("papers", "Remove papers from the store (their note files stay on disk)."),

@@ -94,11 +94,11 @@ def link_cmd(
             raise KBError("link either a reproduction or --code/--dataset, not both")
         out = (repro_links.unlink if remove else repro_links.link)(kb, ref, repro_id)
         if as_json:
-            echo_json(out)
+            echo_json(out.public_dict())
         else:
             arrow = "-/->" if remove else "->"
-            typer.echo(f"{'unlinked' if remove else 'linked'} {out['paper_key']} {arrow} "
-                       f"{out['reproduction']}")
+            typer.echo(f"{'unlinked' if remove else 'linked'} {out.paper_key} {arrow} "
+                       f"{out.reproduction}")
         return
     if not code and not dataset:
         if remove:

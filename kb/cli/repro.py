@@ -8,6 +8,8 @@ from typing import Any
 import typer
 
 from kb.cli.output import echo_json, fail, get_kb
+from kb.models.reproduction import ReproductionDetail
+from kb.models.run import Run, RunSummary
 from kb.repro import execute as run_exec
 from kb.repro import links as repro_links
 from kb.repro import runs
@@ -24,13 +26,9 @@ def _check_scale(scale: str) -> None:
         fail(f"unknown scale {scale!r} (expected {', '.join(SCALES)})")
 
 
-def _run_label(summary: dict[str, Any] | None) -> str:
+def _run_label(summary: RunSummary | None) -> str:
     """'failed (smoke, 2026-12-05)' for a run summary; 'not run' for none."""
-    if not summary:
-        return "not run"
-    verdict = summary["verdict"] or summary["status"]
-    day = (summary.get("finished_at") or summary.get("started_at") or "")[:10]
-    return f"{verdict} ({', '.join(x for x in (summary['scale'], day) if x)})"
+    return summary.label() if summary is not None else "not run"
 
 
 def _parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
@@ -78,19 +76,15 @@ def list_cmd(
     kb = get_kb(ctx)
     items = runs.list_reproductions(kb)
     if as_json:
-        echo_json([
-            {k: item[k] for k in ("id", "title", "arxiv_ids", "claim", "last_verdict",
-                                  "last_verdict_scale", "doi", "n_runs", "latest", "reference")}
-            for item in items
-        ])
+        echo_json([item.list_dict() for item in items])
         return
     typer.echo(f"{'reproduction':<22} {'latest run':<28} {'reference (bundled)':<28} "
                "papers (arXiv / DOI)")
     for item in items:
-        ids = ", ".join(item["arxiv_ids"]) or (f"doi:{item['doi']}" if item["doi"] else "")
-        ref = _run_label(item["reference"]) if item["reference"] else "-"
-        typer.echo(f"{item['id']:<22} {_run_label(item['latest']):<28} {ref:<28} {ids}")
-        typer.echo(f"    {item['title']}")
+        ids = ", ".join(item.arxiv_ids) or (f"doi:{item.doi}" if item.doi else "")
+        ref = _run_label(item.reference) if item.reference else "-"
+        typer.echo(f"{item.id:<22} {_run_label(item.latest):<28} {ref:<28} {ids}")
+        typer.echo(f"    {item.title}")
 
 @repro_app.command("run")
 def run_cmd(
@@ -124,26 +118,27 @@ def run_cmd(
     from reproductions.runner import Progress, is_terminal  # torch
 
     show_bar = progress if progress is not None else is_terminal()
-    results = []
+    results: list[Run] = []
     try:
         for s in range(seed, seed + seeds):
             with Progress(enabled=show_bar) as bar:
                 run = run_exec.execute_run(kb, repro, scale=scale, seed=s,
                                            device=device, progress=bar, overrides=extra)
-            results.append(runs.public_run(run))
+            results.append(run)
             if not as_json:
                 _print_run(results[-1])
     except KeyboardInterrupt:
         typer.echo("interrupted: the run is recorded as interrupted", err=True)
         raise typer.Exit(130) from None
     if as_json:
-        echo_json(results if seeds > 1 else results[0])
-    if any(r["status"] != "done" for r in results):
+        dumped = [r.public_dict() for r in results]
+        echo_json(dumped if seeds > 1 else dumped[0])
+    if any(r.status != "done" for r in results):
         if not as_json:
             typer.echo("error: a run failed (traceback in the run's error and folder)",
                        err=True)
         raise typer.Exit(1)
-    if any(r["verdict"] == "failed" for r in results):
+    if any(r.verdict == "failed" for r in results):
         if not as_json:
             typer.echo("a claim failed: see the verdicts above", err=True)
         raise typer.Exit(2)
@@ -160,14 +155,13 @@ def show_cmd(
     except registry.UnknownReproduction as exc:
         fail(str(exc))
     kb = get_kb(ctx)
-    summary = runs.reproduction_summary(kb, repro)
-    summary["papers"] = repro_links.linked_papers(kb, repro_id)
-    summary["module"] = repro.module
-    all_runs = [runs.public_run(r) for r in runs.runs_for(kb, repro_id)]
-    for r in all_runs:
-        r["plots"] = [a for a in r["artifacts"] if a.endswith((".png", ".svg"))]
+    summary = ReproductionDetail(**dict(runs.reproduction_summary(kb, repro)),
+                                 papers=repro_links.linked_papers(kb, repro_id),
+                                 module=repro.module)
+    all_runs = runs.runs_for(kb, repro_id)
     if as_json:
-        echo_json({"reproduction": summary, "runs": all_runs})
+        echo_json({"reproduction": summary.model_dump(),
+                   "runs": [{**r.public_dict(), "plots": r.plots} for r in all_runs]})
         return
     typer.echo(f"{repro.id}: {repro.title}")
     typer.echo(f"claim: {repro.claim}")
@@ -175,24 +169,24 @@ def show_cmd(
         typer.echo(f"arXiv: {', '.join(repro.arxiv_ids)}")
     if repro.doi:
         typer.echo(f"DOI: {repro.doi}")
-    papers = summary["papers"]
-    typer.echo("papers: " + (", ".join(f"{p['key']} ({p['source']})" for p in papers)
+    papers = summary.papers
+    typer.echo("papers: " + (", ".join(f"{p.key} ({p.source})" for p in papers)
                              if papers else "none in this KB"))
-    typer.echo(f"latest run here: {_run_label(summary['latest'])}")
-    if summary["reference"]:
-        typer.echo(f"reference run (bundled): {_run_label(summary['reference'])}")
+    typer.echo(f"latest run here: {_run_label(summary.latest)}")
+    if summary.reference:
+        typer.echo(f"reference run (bundled): {_run_label(summary.reference)}")
     typer.echo(f"runs: {len(all_runs)}")
     for r in all_runs:
-        ref = " reference" if r["reference"] else ""
-        typer.echo(f"  {r['run_id']}  {r['status']:<11} {r['scale'] or '-':<6} seed "
-                   f"{r['seed']}  {r['device'] or '-'}  {r['verdict'] or '-'}{ref}")
+        ref = " reference" if r.reference else ""
+        typer.echo(f"  {r.id}  {r.status:<11} {r.scale or '-':<6} seed "
+                   f"{r.seed}  {r.device or '-'}  {r.verdict or '-'}{ref}")
     if all_runs:
         latest = all_runs[0]
-        label = "reference run" if latest["reference"] else "latest run"
-        typer.echo(f"{label} {latest['run_id']}:")
-        for v in latest["verdicts"]:
+        label = "reference run" if latest.reference else "latest run"
+        typer.echo(f"{label} {latest.id}:")
+        for v in latest.verdicts:
             typer.echo(_verdict_line(v))
-        for p in latest["plots"]:
+        for p in latest.plots:
             typer.echo(f"  plot: {p}")
 
 @repro_app.command("sweep")
@@ -267,16 +261,15 @@ def _print_table(table: list[sweeps.MethodRow]) -> None:
 
 app.add_typer(repro_app, name="repro")
 
-def _print_run(r: dict[str, Any]) -> None:
-    typer.echo(f"run {r['run_id']}: {r['status']} ({r['scale']}, seed {r['seed']}, "
-               f"{r['device']}, {r['wall_s']} s)")
-    for v in r["verdicts"]:
+def _print_run(r: Run) -> None:
+    typer.echo(f"run {r.id}: {r.status} ({r.scale}, seed {r.seed}, {r.device}, {r.wall_s} s)")
+    for v in r.verdicts:
         typer.echo(_verdict_line(v))
-    if r["status"] == "done":
-        typer.echo(f"verdict: {r['verdict']}")
-    if r["artifacts"]:
-        first = r["artifacts"][0]
+    if r.status == "done":
+        typer.echo(f"verdict: {r.verdict}")
+    if r.artifacts:
+        first = r.artifacts[0]
         typer.echo(f"artifacts: {first.rsplit('/', 1)[0] if '/' in first else first} "
-                   f"({len(r['artifacts'])} files)")
-    if r["error"]:
-        typer.echo(r["error"].strip().splitlines()[-1], err=True)
+                   f"({len(r.artifacts)} files)")
+    if r.error:
+        typer.echo(r.error.strip().splitlines()[-1], err=True)

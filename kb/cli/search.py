@@ -5,12 +5,13 @@ import typer
 
 from kb.cli.output import echo_json, fail, print_table, require_kb
 from kb.notes.index import sync_notes
+from kb.store.fts import SEARCHED
 from kb.store.search import RANK_CAP, SYNTAX, search_results
 
 app = typer.Typer()
 
 
-@app.command(epilog=SYNTAX)
+@app.command(epilog=SYNTAX, help=f"Full-text search (bm25) over {SEARCHED}.")
 def search(
     ctx: typer.Context,
     query: list[str] | None = typer.Argument(
@@ -24,7 +25,7 @@ def search(
         "hyphenated terms fast (exactly as FTS5 does; made on first use otherwise). The "
         "query is then optional."),
 ) -> None:
-    """Full-text search over titles, abstracts, authors, topics and notes (bm25)."""
+    """Full-text search over the papers (what it reads: ``kb.store.fts.SEARCHED``)."""
     if not query and not prepare:
         fail("a query is needed (or --prepare): see mtlkb search --help")
     kb = require_kb(ctx)

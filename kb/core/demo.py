@@ -47,7 +47,7 @@ def note_keys(kb: KB) -> list[str]:
     """The surveys and every paper linked to a reproduction."""
     keys = [k for k in (key_of_arxiv(kb.conn, a) for a in SURVEY_ARXIV_IDS) if k]
     for repro in registry.REPRODUCTIONS:
-        keys += [p["key"] for p in linked_papers(kb, repro.id)]
+        keys += [p.key for p in linked_papers(kb, repro.id)]
     return list(dict.fromkeys(keys))
 
 

@@ -1,9 +1,10 @@
 """``mtlkb merge A B`` and ``mtlkb split KEY``: the user's last word on identity (issue 15).
 
 ``merge`` makes paper B one of paper A's versions: B's record is kept whole, its key stays
-an alias of A, its topics, collections, reviews, reproduction links and social record go
-to A. ``split`` undoes a merge, automatic or not: the merged-away key becomes a paper of its
-own again, from its record as it came, and the pair is never merged automatically again.
+an alias of A, its topics, collections, reviews, reproduction links, social record and
+paper record (comments, code/dataset links, citations, institutions, summary) go to A.
+``split`` undoes a merge, automatic or not: the merged-away key becomes a paper of its own
+again, from its record as it came, and the pair is never merged automatically again.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def paper_record(kb: KB, paper: Paper) -> dict[str, Any]:
     record = paper.public_dict()
     record["note"] = note_for(kb, key)
     record["social"] = social_record(kb, key)
-    record["reproductions"] = linked_reproductions(kb, key)
+    record["reproductions"] = [r.model_dump() for r in linked_reproductions(kb, key)]
     record["aliases"] = aliases_of(kb.db, key)
     record["versions"] = [v.public_dict() for v in versions_of(kb.db, key)]
     record["summary"] = summary_of(kb, key)

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 class Record(BaseModel):
     """A model that can also be read like the dict it replaced (``r["id"]``, ``r.get``).
 
-    Transitional: the site and older callers read runs, notes and reproduction summaries as
-    mappings; new code reads attributes. Writing through the mapping form is not supported.
+    Transitional: older callers read notes, social and paper-record models as mappings; new
+    code reads attributes (runs and reproductions are plain models: attributes only).
+    Writing through the mapping form is not supported.
     """
 
     def __getitem__(self, name: str) -> Any:

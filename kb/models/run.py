@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from kb.models.base import Record
 from reproductions.spec import overall_verdict
 
 Status = Literal["running", "done", "failed", "interrupted"]
@@ -17,7 +16,7 @@ STATUSES: tuple[str, ...] = ("running", "done", "failed", "interrupted")
 JSON_FIELDS = ("config", "metrics", "verdicts", "artifacts", "versions")
 
 
-class Run(Record):
+class Run(BaseModel):
     """One run of a reproduction (status ``running`` -> ``done`` | ``failed`` |
     ``interrupted``); ``verdicts`` are :class:`reproductions.spec.Verdict` dumps."""
 
@@ -76,14 +75,18 @@ class Run(Record):
         out["reference"] = int(self.reference)
         return out
 
-    def summary(self) -> dict[str, Any]:
-        """The short form printed beside a reproduction (``latest_run``)."""
-        return {
-            "run_id": self.id, "status": self.status, "scale": self.scale, "seed": self.seed,
-            "device": self.device, "started_at": self.started_at,
-            "finished_at": self.finished_at, "wall_s": self.wall_s, "verdict": self.verdict,
-            "reference": self.reference,
-        }
+    @property
+    def plots(self) -> list[str]:
+        """The artifacts that are plots (PNG or SVG), as ``repro show`` lists them."""
+        return [a for a in self.artifacts if a.endswith((".png", ".svg"))]
+
+    def summary(self) -> RunSummary:
+        """The short form shown beside a reproduction (``latest``, ``latest_run``)."""
+        return RunSummary(
+            run_id=self.id, status=self.status, scale=self.scale, seed=self.seed,
+            device=self.device, started_at=self.started_at, finished_at=self.finished_at,
+            wall_s=self.wall_s, verdict=self.verdict, reference=self.reference,
+        )
 
     def public_dict(self) -> dict[str, Any]:
         """The JSON shape of ``repro run --json`` and of the runs in ``repro show --json``."""
@@ -96,3 +99,25 @@ class Run(Record):
             "wall_s": self.wall_s, "git_commit": self.git_commit, "versions": self.versions,
             "error": self.error, "reference": self.reference,
         }
+
+
+class RunSummary(BaseModel):
+    """A run in short, beside its reproduction; its JSON (``model_dump``) is the shape of
+    ``latest``, ``reference`` and ``latest_run`` in ``repro list|show --json`` and in a
+    paper's ``reproductions`` (``show --json``)."""
+
+    run_id: str
+    status: Status
+    scale: str | None = None
+    seed: int | None = None
+    device: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    wall_s: float | None = None
+    verdict: str | None = None
+    reference: bool = False
+
+    def label(self) -> str:
+        """``'failed (smoke, 2026-12-05)'``: the verdict (else the status), scale and day."""
+        day = (self.finished_at or self.started_at or "")[:10]
+        return f"{self.verdict or self.status} ({', '.join(x for x in (self.scale, day) if x)})"

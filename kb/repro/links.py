@@ -7,9 +7,8 @@ manually, rows of ``paper_reproductions`` (SQL in :mod:`kb.store.links`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from kb.config import KB, KBError
+from kb.models.reproduction import LinkedPaper, LinkedReproduction, ReproductionLink
 from kb.repro.runs import reproduction_summary
 from kb.store import links
 from kb.store.lookup import resolve_key
@@ -25,9 +24,9 @@ def linked_reproduction_ids(kb: KB, paper_key: str) -> dict[str, str]:
     paper = links.paper_ids(kb.conn, paper_key)
     if paper is not None:
         for r in registry.REPRODUCTIONS:
-            if paper["arxiv_id"] and registry.strip_version(paper["arxiv_id"]) in r.arxiv_ids:
+            if paper.arxiv_id and registry.strip_version(paper.arxiv_id) in r.arxiv_ids:
                 found.setdefault(r.id, "arxiv")
-            elif paper["doi"] and r.doi and paper["doi"].lower() == r.doi.lower():
+            elif paper.doi and r.doi and paper.doi.lower() == r.doi.lower():
                 found.setdefault(r.id, "doi")
             elif paper_key in r.paper_keys:
                 found.setdefault(r.id, "registry")
@@ -37,37 +36,31 @@ def linked_reproduction_ids(kb: KB, paper_key: str) -> dict[str, str]:
     return {k: v for k, v in found.items() if k in known}
 
 
-def linked_reproductions(kb: KB, paper_key: str) -> list[dict[str, Any]]:
-    """The reproductions linked to a paper: by arXiv id / DOI (automatic) and manual links.
-
-    Each: id, title, claim, arxiv_ids, source ('arxiv' | 'doi' | 'registry' | 'manual'),
-    last_verdict, latest_run (summary).
-    """
-    out = []
-    for repro_id, source in linked_reproduction_ids(kb, paper_key).items():
-        item = reproduction_summary(kb, registry.get(repro_id))
-        item["source"] = source
-        out.append(item)
-    return out
+def linked_reproductions(kb: KB, paper_key: str) -> list[LinkedReproduction]:
+    """The reproductions linked to a paper (by arXiv id, DOI, registry key or by hand), each
+    with its runs' status and how it is linked."""
+    return [
+        LinkedReproduction(**dict(reproduction_summary(kb, registry.get(repro_id))),
+                           source=source)
+        for repro_id, source in linked_reproduction_ids(kb, paper_key).items()
+    ]
 
 
-def linked_papers(kb: KB, repro_id: str) -> list[dict[str, Any]]:
+def linked_papers(kb: KB, repro_id: str) -> list[LinkedPaper]:
     """The papers in the KB a reproduction is linked to: by arXiv id or DOI, by the key the
     registry names (``paper_keys``: a paper with no arXiv id) and by hand."""
     repro = registry.get(repro_id)
     if not kb.has_store:
         return []
-    found: dict[str, dict[str, Any]] = {}
-    for row in links.papers_by_ids(kb.conn, list(repro.arxiv_ids), repro.doi):
-        found.setdefault(row["key"], row)
-    for row in links.papers_by_keys(kb.conn, list(repro.paper_keys)):
-        found.setdefault(row["key"], row)
-    for row in links.papers_linked_by_hand(kb.conn, repro_id):
-        found.setdefault(row["key"], row)
-    return sorted(found.values(), key=lambda r: r["key"])
+    found: dict[str, LinkedPaper] = {}
+    for paper in (*links.papers_by_ids(kb.conn, list(repro.arxiv_ids), repro.doi),
+                  *links.papers_by_keys(kb.conn, list(repro.paper_keys)),
+                  *links.papers_linked_by_hand(kb.conn, repro_id)):
+        found.setdefault(paper.key, paper)
+    return sorted(found.values(), key=lambda p: p.key)
 
 
-def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[str, Any]:
+def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> ReproductionLink:
     """Link a paper (key, arXiv id or DOI) to a reproduction by hand."""
     try:
         registry.get(repro_id)
@@ -78,10 +71,10 @@ def link(kb: KB, paper_ref: str, repro_id: str, source: str = "manual") -> dict[
         raise KBError(f"no paper {paper_ref!r} in the knowledge base")
     with kb.write() as db:
         links.add_link(db, key, repro_id, source)
-    return {"paper_key": key, "reproduction": repro_id, "source": source}
+    return ReproductionLink(paper_key=key, reproduction=repro_id, source=source)
 
 
-def unlink(kb: KB, paper_ref: str, repro_id: str) -> dict[str, Any]:
+def unlink(kb: KB, paper_ref: str, repro_id: str) -> ReproductionLink:
     """Remove a manual paper -> reproduction link (automatic ones cannot be removed)."""
     key = resolve_key(kb.conn, paper_ref) if kb.has_store else None
     if key is None:
@@ -91,4 +84,4 @@ def unlink(kb: KB, paper_ref: str, repro_id: str) -> dict[str, Any]:
     if not removed:
         raise KBError(f"{key} has no manual link to {repro_id!r} (links by arXiv id or DOI "
                       "are automatic)")
-    return {"paper_key": key, "reproduction": repro_id, "removed": True}
+    return ReproductionLink(paper_key=key, reproduction=repro_id, removed=True)

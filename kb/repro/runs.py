@@ -23,7 +23,8 @@ from pydantic import ValidationError
 
 from kb.clock import now_iso
 from kb.config import KB, KBError
-from kb.models.run import STATUSES, Run
+from kb.models.reproduction import ReproductionStatus
+from kb.models.run import STATUSES, Run, RunSummary
 from kb.store import runs as store
 from reproductions import registry
 from reproductions.spec import Reproduction
@@ -32,7 +33,7 @@ REFERENCE_DIR = Path(registry.__file__).resolve().parent / "reference"
 
 __all__ = [
     "REFERENCE_DIR", "STATUSES", "Run", "finish_run", "get_run",
-    "last_verdict", "list_reproductions", "new_run_id", "now_iso", "public_run",
+    "last_verdict", "list_reproductions", "new_run_id", "now_iso", "own_and_reference",
     "record_run", "reference_runs", "reproduction_summary", "run_summary", "runs_for",
     "start_run", "sweep_stale_runs",
 ]
@@ -44,17 +45,11 @@ def new_run_id(repro_id: str, seed: int | None = None) -> str:
     return f"{repro_id}-{stamp}{tail}-{secrets.token_hex(3)}"
 
 
-def record_run(kb: KB, row: Run | dict[str, Any]) -> str:
+def record_run(kb: KB, run: Run) -> str:
     """Insert (or replace) one complete run; returns its id."""
-    if isinstance(row, dict):
-        row = dict(row)
-        if row.get("status", "done") not in STATUSES:
-            raise KBError(f"bad run status {row['status']!r}")
-        row.setdefault("id", new_run_id(row["reproduction"], row.get("seed")))
-        row = Run(**row)
     with kb.write() as db:
-        store.put_run(db, row)
-    return row.id
+        store.put_run(db, run)
+    return run.id
 
 
 def start_run(
@@ -90,16 +85,20 @@ def finish_run(
     wall_s: float | None = None,
     error: str | None = None,
 ) -> None:
+    """Record how a started run ended: its final status, time, error and the results given
+    (metrics, verdicts, artifacts left as they were where None)."""
     if status not in STATUSES or status == "running":
         raise KBError(f"bad final status {status!r}")
-    update: dict[str, Any] = {"status": status, "finished_at": now_iso(), "wall_s": wall_s,
-                              "error": error}
-    for name, value in (("metrics", metrics), ("verdicts", verdicts),
-                        ("artifacts", artifacts)):
-        if value is not None:
-            update[name] = value
     with kb.write() as db:
-        store.update_run(db, run_id, **update)
+        run = store.get_run(db, run_id)
+        if run is None:
+            raise KBError(f"no run {run_id!r} to finish (its row was removed while it ran)")
+        store.put_end(db, Run.model_validate({
+            **run.model_dump(), "status": status, "finished_at": now_iso(), "wall_s": wall_s,
+            "error": error, "metrics": run.metrics if metrics is None else metrics,
+            "verdicts": run.verdicts if verdicts is None else verdicts,
+            "artifacts": run.artifacts if artifacts is None else artifacts,
+        }))
 
 
 def _process_alive(pid: int) -> bool:
@@ -173,7 +172,7 @@ def reference_runs(reproduction_id: str | None = None) -> list[Run]:
     return out
 
 
-def run_summary(run: Run | None) -> dict[str, Any] | None:
+def run_summary(run: Run | None) -> RunSummary | None:
     """The short form of a run: what ``list``/``show`` print beside a reproduction."""
     return run.summary() if run is not None else None
 
@@ -184,32 +183,31 @@ def last_verdict(kb: KB, repro_id: str) -> str | None:
     return own[0].verdict if own else None
 
 
-def reproduction_summary(kb: KB, repro: Reproduction) -> dict[str, Any]:
+def own_and_reference(runs: list[Run]) -> tuple[list[Run], Run | None]:
+    """This KB's own runs (in the order given: newest first) and, apart from them, the bundled
+    reference run a reproduction shows: the finished full-scale one, else the first finished."""
+    own = [r for r in runs if not r.reference]
+    refs = [r for r in runs if r.reference and r.status == "done"]
+    return own, next((r for r in refs if r.scale == "full"), refs[0] if refs else None)
+
+
+def reproduction_summary(kb: KB, repro: Reproduction) -> ReproductionStatus:
     """A reproduction with its ``latest`` run here and its bundled ``reference`` run, apart.
 
     ``last_verdict``/``last_verdict_scale`` are the latest run's, never the reference's: a
     smoke run that failed shows failed even where the bundled full-scale run passed.
     ``latest_run`` is the run whose results a page shows: the latest, else the reference.
     """
-    runs = runs_for(kb, repro.id)
-    own = [r for r in runs if not r.reference]
-    refs = [r for r in runs if r.reference and r.status == "done"]
+    own, reference = own_and_reference(runs_for(kb, repro.id))
     latest = own[0] if own else None
-    reference = next((r for r in refs if r.scale == "full"), refs[0] if refs else None)
-    out = repro.summary()
-    out["last_verdict"] = latest.verdict if latest else None
-    out["last_verdict_scale"] = latest.scale if latest else None
-    out["latest"] = run_summary(latest)
-    out["reference"] = run_summary(reference)
-    out["latest_run"] = run_summary(latest or reference)
-    out["n_runs"] = len(own)
-    return out
+    return ReproductionStatus.of(
+        repro,
+        last_verdict=latest.verdict if latest else None,
+        last_verdict_scale=latest.scale if latest else None,
+        latest=run_summary(latest), reference=run_summary(reference),
+        latest_run=run_summary(latest or reference), n_runs=len(own),
+    )
 
 
-def list_reproductions(kb: KB) -> list[dict[str, Any]]:
+def list_reproductions(kb: KB) -> list[ReproductionStatus]:
     return [reproduction_summary(kb, r) for r in registry.REPRODUCTIONS]
-
-
-def public_run(run: Run) -> dict[str, Any]:
-    """The JSON shape of ``repro run --json`` and of the runs in ``repro show --json``."""
-    return run.public_dict()

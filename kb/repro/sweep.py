@@ -160,7 +160,7 @@ def _finished_keys(kb: KB, repro_id: str) -> dict[str, Run]:
 
 # -- running -----------------------------------------------------------------------------
 def _job(root: str, repro_id: str, scale: str, seed: int, device: str,
-         overrides: dict[str, Any]) -> dict[str, Any]:
+         overrides: dict[str, Any]) -> Run:
     """What one submitit job runs (in its own process): one recorded run."""
     from kb.repro.execute import execute_run
 
@@ -170,7 +170,7 @@ def _job(root: str, repro_id: str, scale: str, seed: int, device: str,
                           overrides=overrides)
     finally:
         kb.close()
-    return {"id": run.id, "status": run.status, "error": run.error}
+    return run
 
 
 def _executor(kind: str, folder: Path, parallel: int) -> Any:
@@ -255,14 +255,14 @@ def _submit_all(kb: KB, ex: Any, kind: str, todo: list[tuple[Cell, dict]], repro
 
 def _collect(cell: Cell, job: Any, on_cell: Any) -> None:
     try:
-        out = job.result()
+        run: Run = job.result()
     except Exception as exc:  # the job itself died (import error, OOM, timeout)
         cell.status, cell.error = "failed", str(exc).strip().splitlines()[-1][:500]
     else:
-        cell.run_id = out["id"]
-        if out["status"] != "done":
+        cell.run_id = run.id
+        if run.status != "done":
             cell.status = "failed"
-            cell.error = (out.get("error") or out["status"]).strip().splitlines()[-1][:500]
+            cell.error = (run.error or run.status).strip().splitlines()[-1][:500]
         else:
             cell.status = "done"
     if on_cell:

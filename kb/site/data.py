@@ -1,14 +1,15 @@
 """Everything the site shows, gathered once per build from the store, notes and runs.
 
 Note status comes from the notes index (:mod:`kb.notes.status`, synced first), the social
-record from :mod:`kb.social`, reproductions and runs from :mod:`kb.runs`, read in bulk.
+record from :mod:`kb.core.social`, reproductions and their runs from :mod:`kb.repro` as
+models (:class:`~kb.models.reproduction.LinkedReproduction` per paper,
+:class:`~kb.models.reproduction.ReproductionRuns` per reproduction, :class:`~kb.models.run.Run`).
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,12 +18,17 @@ from typing import Any
 
 from kb.config import KB
 from kb.models import Paper, PaperVersion
+from kb.models.reproduction import LinkedReproduction, ReproductionRuns
+from kb.models.run import Run, RunSummary
+from kb.repro.links import linked_papers, linked_reproductions
+from kb.repro.runs import get_run, runs_for
 from kb.site.escape import slug
 from kb.site.names import display_name
 from kb.store import notes as store_notes
 from kb.store import social as store_social
 from kb.store.topics import stored_topics
 from kb.store.versions import all_versions
+from reproductions import registry
 
 HEADER = re.compile(r"\A\s*<!--.*?-->\s*", re.S)
 TOPIC_WINDOW = 40  # related papers: in a big topic, look at the 2 x 40 nearest in year
@@ -55,7 +61,7 @@ class SiteData:
     by_key: dict[str, Paper]
     notes: dict[str, NoteInfo]
     social: dict[str, dict[str, Any]]
-    repros: dict[str, list[dict[str, Any]]]       # paper key -> linked reproductions
+    repros: dict[str, list[LinkedReproduction]]   # paper key -> linked reproductions
     author_slug: dict[str, str]                    # author name -> anchor on its letter page
     author_group: dict[str, str]                   # author name -> letter page ("k", "other")
     author_papers: dict[str, list[str]]            # author name -> paper keys
@@ -63,7 +69,7 @@ class SiteData:
     topic_papers: dict[str, list[str]]
     taxonomy: dict[str, dict[str, Any]]            # topic id -> {title, parent, description}
     collections: list[dict[str, Any]]              # {name, description, papers: [keys]}
-    reproductions: list[dict[str, Any]]            # registry summary + runs + linked papers
+    reproductions: list[ReproductionRuns]          # each with its runs and linked papers
     future_in: dict[str, list[str]]                # key -> keys whose note lists it
     future_out: dict[str, list[str]]
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -158,7 +164,6 @@ def group_of(last_name: str) -> str:
 def gather(kb: KB) -> SiteData:
     from kb.core.social import social_record
     from kb.notes.index import sync_notes as refresh_notes
-    from kb.repro.links import linked_reproductions
     from kb.store.papers import list_papers
 
     refresh_notes(kb)
@@ -167,7 +172,7 @@ def gather(kb: KB) -> SiteData:
     indexed = indexed_notes(kb)
     notes: dict[str, NoteInfo] = {}
     social: dict[str, dict[str, Any]] = {}
-    repros: dict[str, list[dict[str, Any]]] = {}
+    repros: dict[str, list[LinkedReproduction]] = {}
     for p in papers:
         key = p.key
         assert key is not None
@@ -236,19 +241,11 @@ def _resolver(papers: list[Paper]):
     return resolve
 
 
-def gather_reproductions(kb: KB) -> list[dict[str, Any]]:
+def gather_reproductions(kb: KB) -> list[ReproductionRuns]:
     """Each registered reproduction with its runs (newest first) and linked papers."""
-    from kb.repro.links import linked_papers
-    from kb.repro.runs import runs_for
-    from reproductions import registry
-
-    out = []
-    for r in registry.REPRODUCTIONS:
-        item = r.summary()
-        item["runs"] = runs_for(kb, r.id)
-        item["papers"] = [p["key"] for p in linked_papers(kb, r.id)]
-        out.append(item)
-    return out
+    return [ReproductionRuns.of(r, runs=runs_for(kb, r.id),
+                                papers=[p.key for p in linked_papers(kb, r.id)])
+            for r in registry.REPRODUCTIONS]
 
 
 def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, int]]:
@@ -280,9 +277,6 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
     return [(k, shared_a[k], shared_t[k]) for _, _, k in heapq.nsmallest(limit, scored)]
 
 
-def latest_full_run(kb: KB, summary: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The full run row behind a run summary (``latest_run`` of a linked reproduction)."""
-    from kb.repro.runs import get_run
-
-    run_id = (summary or {}).get("run_id") or (summary or {}).get("id")
-    return get_run(kb, run_id) if run_id else None
+def latest_full_run(kb: KB, summary: RunSummary | None) -> Run | None:
+    """The whole run behind a run summary (``latest_run`` of a linked reproduction)."""
+    return get_run(kb, summary.run_id) if summary is not None else None

@@ -10,7 +10,6 @@ import hashlib
 import html
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,7 +179,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
         seen.add(s)
         st.write(f"collections/{s}.md", pages.collection_page(data, c))
     for r in data.reproductions:
-        st.write(f"reproductions/{r['id']}.md", pages.reproduction_page(data, r, artifacts))
+        st.write(f"reproductions/{r.id}.md", pages.reproduction_page(data, r, artifacts))
     for rel, src in sorted(artifacts.files.items()):
         st.copy(rel, src)
     st.prune()

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.models.reproduction import ReproductionRuns
+from kb.models.run import Run
+from kb.repro.runs import own_and_reference
 from kb.site.data import SiteData
 from kb.site.escape import oneline, text
 from kb.site.names import display_name
@@ -24,7 +27,6 @@ from kb.site.pieces import (
     papers_table,
 )
 from kb.site.run_html import run_block
-from reproductions.spec import overall_verdict
 
 
 def home_page(data: SiteData, site_name: str = "MTL knowledge base") -> str:
@@ -33,7 +35,7 @@ def home_page(data: SiteData, site_name: str = "MTL knowledge base") -> str:
     answered = sum(n.answered for n in notes)
     questions = sum(n.questions for n in notes)
     minutes = sum(n.minutes for n in notes if n.read_on)  # time spent on notes marked read
-    runs = sum(len(r["runs"]) for r in data.reproductions)
+    runs = sum(len(r.runs) for r in data.reproductions)
     stats = [
         ("papers", len(papers), "papers.html"),
         ("notes", len(notes), "papers.html"),
@@ -263,13 +265,10 @@ def reproductions_page(data: SiteData) -> str:
         return "".join(out)
     rows = []
     for r in data.reproductions:
-        runs = r["runs"]
-        own = [x for x in runs if not _get(x, "reference")]
-        refs = [x for x in runs if _get(x, "reference") and _get(x, "status") == "done"]
-        reference = next((x for x in refs if _get(x, "scale") == "full"), refs[0] if refs else None)
+        own, reference = own_and_reference(r.runs)
         rows.append(
-            f"<tr><td>{link('reproductions/' + r['id'] + '.html', r['id'])}</td>"
-            f"<td>{oneline(r['title'])}</td><td>{len(own)}</td>"
+            f"<tr><td>{link('reproductions/' + r.id + '.html', r.id)}</td>"
+            f"<td>{oneline(r.title)}</td><td>{len(own)}</td>"
             f"<td>{_run_cell(own[0] if own else None, 'not run here yet')}</td>"
             f"<td>{_run_cell(reference, 'none bundled')}</td></tr>")
     out.append("<p>The verdict of the latest run in this knowledge base, with its scale and "
@@ -281,42 +280,35 @@ def reproductions_page(data: SiteData) -> str:
     return "".join(out)
 
 
-def _get(run: Any, name: str) -> Any:
-    return run.get(name) if isinstance(run, dict) else getattr(run, name, None)
-
-
-def _run_cell(run: Any, empty: str) -> str:
+def _run_cell(run: Run | None, empty: str) -> str:
     """A run's verdict badge (or its status), scale and date."""
     if run is None:
         return f"<em>{text(empty)}</em>"
-    status = _get(run, "status")
-    verdict = overall_verdict(_get(run, "verdicts")) if status == "done" else None
-    label = verdict or status or "?"
-    when = str(_get(run, "finished_at") or _get(run, "started_at") or "")[:10]
-    bits = [x for x in (_get(run, "scale"), when) if x]
-    return (f'{badge(label, label)} <small>{text(" · ".join(str(b) for b in bits))}</small>')
+    label = run.verdict or run.status
+    when = (run.finished_at or run.started_at or "")[:10]
+    bits = [x for x in (run.scale, when) if x]
+    return f'{badge(label, label)} <small>{text(" · ".join(bits))}</small>'
 
 
-def reproduction_page(data: SiteData, r: dict[str, Any], artifacts: Artifacts,
+def reproduction_page(data: SiteData, r: ReproductionRuns, artifacts: Artifacts,
                       max_plotted_runs: int = 10) -> str:
-    out = [front_matter(r["title"]), f"# {oneline(r['title'])}\n\n",
-           f"<p><code>{text(r['id'])}</code></p>\n\n",
-           f"## Claim\n\n<p>{oneline(r['claim'])}</p>\n\n"]
-    ids = [link(f"https://arxiv.org/abs/{a}", f"arXiv:{a}") for a in r.get("arxiv_ids") or []]
-    if r.get("doi"):
-        ids.append(link(f"https://doi.org/{r['doi']}", f"DOI:{r['doi']}"))
+    out = [front_matter(r.title), f"# {oneline(r.title)}\n\n",
+           f"<p><code>{text(r.id)}</code></p>\n\n",
+           f"## Claim\n\n<p>{oneline(r.claim)}</p>\n\n"]
+    ids = [link(f"https://arxiv.org/abs/{a}", f"arXiv:{a}") for a in r.arxiv_ids]
+    if r.doi:
+        ids.append(link(f"https://doi.org/{r.doi}", f"DOI:{r.doi}"))
     if ids:
         out.append(f'<p data-search-exclude>Reproduces {" ".join(ids)}</p>\n\n')
-    if r.get("papers"):
+    if r.papers:
         out.append("## Papers\n\n<div data-search-exclude>\n"
-                   + paper_list(data, r["papers"], "../") + "</div>\n\n")
-    runs = r["runs"]
-    out.append(f"## Runs ({len(runs)})\n\n")
-    if not runs:
-        out.append(f"<p><em>No run yet</em>: <code>mtlkb repro run {text(r['id'])}</code></p>\n")
+                   + paper_list(data, r.papers, "../") + "</div>\n\n")
+    out.append(f"## Runs ({len(r.runs)})\n\n")
+    if not r.runs:
+        out.append(f"<p><em>No run yet</em>: <code>mtlkb repro run {text(r.id)}</code></p>\n")
     out.append('<div data-search-exclude>\n')
-    for i, run in enumerate(runs):
-        out.append(f"<h3>{text(run.get('id') or '')}</h3>\n")
+    for i, run in enumerate(r.runs):
+        out.append(f"<h3>{text(run.id)}</h3>\n")
         out.append(run_block(run, artifacts, "../", plots=i < max_plotted_runs))
     out.append("</div>\n")
     return "".join(out)
@@ -337,7 +329,8 @@ def map_page(svg: str, shown: int, total: int) -> str:
             "Scroll or use + and − to zoom (paper titles show when zoomed in), drag to move, "
             "type to find a paper, topic or author. Each topic's page has its own map with the "
             "links between its papers, topics and authors; each paper's page, its "
-            "neighbourhood.</p>"
+            "neighbourhood (topics, authors, institutions, the papers it cites and that cite "
+            "it).</p>"
             + note + "\n\n" + map_block(svg))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from kb.models import Paper
 from kb.site.data import SiteData, latest_full_run, related
 from kb.site.escape import oneline, slug, text, url
+from kb.site.names import display_name
 from kb.site.note_html import cached_note_markdown
 from kb.site.paper_record import record_block, summary_block
 from kb.site.pieces import (
     Artifacts,
-    author_links,
+    author_href,
     bibtex_for,
     code_block,
     front_matter,
@@ -19,7 +20,6 @@ from kb.site.pieces import (
     paper_list,
     topic_links,
 )
-from kb.site.research_map import ego_map
 from kb.site.run_html import run_block
 
 
@@ -28,14 +28,16 @@ def paper_page(data: SiteData, p: Paper, artifacts: Artifacts) -> str:
     verdicts and plots, the links, the note's answered parts (unanswered questions
     collapsed), then the reading frame, related papers and the BibTeX."""
     up = "../"
+    rel = related(data, p.key or "")
     out = [front_matter(p.title, tags=p.topics, description=p.abstract)]
     out.append(_summary(data, p, up))
     out.append(_reproductions(data, p, artifacts, up))
     out.append(_links(data, p, up))
-    out.append(record_block(data, p, up))  # issue 16: links, citations, map slice, discussion
+    # issue 16: links, citations, the map slice (nearest papers included), discussion
+    out.append(record_block(data, p, up, [k for k, _a, _t in rel]))
     out.append(_note(data, p, up))
     out.append(_reading_frame(data, p, up))
-    out.append(_related(data, p, up))
+    out.append(_related(data, p, rel, up))
     out.append("## BibTeX { data-search-exclude }\n\n")
     out.append(code_block(bibtex_for(p), "bibtex"))
     return "".join(out)
@@ -48,8 +50,7 @@ def _summary(data: SiteData, p: Paper, up: str) -> str:
     meta = [x for x in (
         str(p.year) if p.year else None, p.venue,
         p.journal_ref if p.journal_ref != p.venue else None) if x]
-    authors = author_links(data, p, up) or "Unknown authors"
-    out.append(f'<p class="mtlkb-meta mtlkb-authors" dir="auto">{authors}</p>\n\n')
+    out.append(_authors(data, p, up))
     info_line = " · ".join(oneline(m) for m in meta)
     out.append(f'<p class="mtlkb-meta">{info_line}'
                f'{" · " if info_line else ""}<code>{text(key)}</code> {note_badge(info)}</p>\n\n')
@@ -60,6 +61,25 @@ def _summary(data: SiteData, p: Paper, up: str) -> str:
         out.append(f'<p class="mtlkb-meta"><small>Comment: {oneline(p.comment)}</small></p>\n\n')
     out.append(summary_block(data, p))
     return "".join(out)
+
+
+AUTHORS_SHOWN = 10   # a longer author list shows these, the rest one click away
+AUTHORS_FOLD = 15    # ... when it has more than this many
+
+
+def _authors(data: SiteData, p: Paper, up: str) -> str:
+    """The author links; past AUTHORS_FOLD names, the first AUTHORS_SHOWN and the rest folded
+    (41 names took two phone screens before the abstract)."""
+    names = [n for n in (display_name(a) for a in p.authors) if n]
+    if not names:
+        return '<p class="mtlkb-meta mtlkb-authors">Unknown authors</p>\n\n'
+    links = [link(author_href(data, n, up), n) for n in names]
+    if len(links) <= AUTHORS_FOLD:
+        return f'<p class="mtlkb-meta mtlkb-authors" dir="auto">{", ".join(links)}</p>\n\n'
+    return (f'<div class="mtlkb-meta mtlkb-authors" dir="auto">'
+            f'{", ".join(links[:AUTHORS_SHOWN])}, <details class="mtlkb-more"><summary>and '
+            f"{len(links) - AUTHORS_SHOWN} more</summary>{', '.join(links[AUTHORS_SHOWN:])}"
+            "</details></div>\n\n")
 
 
 def _versions(data: SiteData, key: str) -> str:
@@ -89,11 +109,11 @@ def _reproductions(data: SiteData, p: Paper, artifacts: Artifacts, up: str) -> s
         return ""
     out = ["## Reproductions { data-search-exclude }\n\n"]
     for item in items:
-        rid = str(item.get("id"))
-        out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", str(item.get("title") or rid))}'
+        rid = item.id
+        out.append(f'<h3>{link(f"{up}reproductions/{rid}.html", item.title or rid)}'
                    "</h3>\n\n")
-        out.append(f"<p><b>Claim:</b> {oneline(item.get('claim'))}</p>\n\n")
-        run = latest_full_run(data.kb, item.get("latest_run"))
+        out.append(f"<p><b>Claim:</b> {oneline(item.claim)}</p>\n\n")
+        run = latest_full_run(data.kb, item.latest_run)
         if run:
             out.append('<div data-search-exclude>\n' + run_block(run, artifacts, up) + "</div>\n\n")
         else:
@@ -177,17 +197,15 @@ def _reading_frame(data: SiteData, p: Paper, up: str) -> str:
     return "".join(out)
 
 
-def _related(data: SiteData, p: Paper, up: str) -> str:
+def _related(data: SiteData, p: Paper, rel: list[tuple[str, int, int]], up: str) -> str:
+    """Nearest papers (shared authors and topics; drawn on the map slice too) and future
+    reading both ways."""
     key = p.key or ""
-    rel = related(data, key)
     fut_out = data.future_out.get(key) or []
     fut_in = data.future_in.get(key) or []
-    if not (rel or fut_out or fut_in or p.topics or p.authors):
+    if not (rel or fut_out or fut_in):
         return ""
     out = ["## Related papers { data-search-exclude }\n\n"]
-    out.append('<div class="mtlkb-mapwrap mtlkb-egowrap" data-search-exclude>\n'
-               '<div class="mtlkb-map">\n' + ego_map(data, key, [k for k, _a, _t in rel], up)
-               + "\n</div>\n</div>\n\n")
     if rel:
         lis = []
         for k, na, nt in rel:

@@ -8,17 +8,18 @@ costs dictionary lookups only.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from kb.models import Paper
 from kb.models.record import Comment, Enrichment, Institution, PaperLink
 from kb.site.data import SiteData, unique_slugs
 from kb.site.escape import oneline, text, url
+from kb.site.names import display_name
 from kb.site.pieces import author_href, front_matter, link, paper_href, paper_list
+from kb.site.research_map import SliceNode, paper_slice, topic_label
 
-MAP_SLICE_MAX = 28  # neighbours drawn around a paper in its map slice
 DISCUSSION_SEARCH_BUDGET = 8_000  # characters of comments a page's search text may hold
 
 
@@ -149,9 +150,10 @@ def _comment_html(c: Comment, depth: int = 0) -> str:
             f"</small><br>{body}</p>{replies}</div>\n")
 
 
-def record_block(data: SiteData, p: Paper, up: str = "../") -> str:
+def record_block(data: SiteData, p: Paper, up: str = "../",
+                 related_keys: list[str] | None = None) -> str:
     """The record sections of a paper page: counts, buttons, citations, institutions,
-    the map slice and the discussion."""
+    the map slice (with ``related_keys``, the paper's nearest papers) and the discussion."""
     rec = record_data(data)
     key = p.key or ""
     links = rec.links.get(key, [])
@@ -200,7 +202,7 @@ def record_block(data: SiteData, p: Paper, up: str = "../") -> str:
                    " asks an open API.</p>\n\n")
 
     out.append("### Research map { data-search-exclude }\n\n")
-    out.append(map_slice(data, p, up))
+    out.append(map_slice(data, p, up, related_keys))
 
     # A long discussion stays out of the page's search text (Zensical refuses a page whose
     # search text exceeds 32,768 characters).
@@ -218,62 +220,83 @@ def record_block(data: SiteData, p: Paper, up: str = "../") -> str:
 
 
 # -- the research-map slice ----------------------------------------------------------------
-def slice_nodes(data: SiteData, p: Paper, up: str) -> list[tuple[str, str, str]]:
-    """``(kind, label, href)`` around a paper: topics, authors, institutions, the papers it
-    cites and those citing it."""
+SLICE_CAPS = {"topic": 6, "author": 8, "institution": 6}  # left column: at most 20 rows
+SLICE_RIGHT = 18       # rows of the right column: papers cited, citing, then nearest
+SLICE_RELATED = 6      # nearest papers drawn at most (the list under "Related papers" has more)
+
+
+def slice_nodes(data: SiteData, p: Paper, related_keys: list[str], up: str
+                ) -> tuple[list[SliceNode], dict[str, int]]:
+    """A paper's neighbours on its map slice (topics, authors, institutions; papers it cites,
+    citing it, nearest to it) and how many of each kind it has, drawn or not."""
     rec = record_data(data)
     key = p.key or ""
-    nodes: list[tuple[str, str, str]] = []
-    for t in p.topics:
-        if t in data.topic_slug:
-            nodes.append(("topic", t, f"{up}topics/{data.topic_slug[t]}.html"))
-    for a in p.authors:
-        if a.name in data.author_group:
-            nodes.append(("author", a.name, author_href(data, a.name, up)))
-    for inst in rec.institutions.get(key, []):
-        nodes.append(("institution", inst.name, institution_href(rec, inst.name, up)))
-    for k in rec.references.get(key, []):
-        if k in data.by_key:
-            nodes.append(("cited", data.by_key[k].title, paper_href(k, up)))
-    for k in rec.cited_by.get(key, []):
-        if k in data.by_key:
-            nodes.append(("citing", data.by_key[k].title, paper_href(k, up)))
-    return nodes
+    topics = [t for t in dict.fromkeys(p.topics) if t in data.topic_slug]
+    names = [n for n in dict.fromkeys(display_name(a) for a in p.authors)
+             if n in data.author_group]
+    insts = list(dict.fromkeys(i.name for i in rec.institutions.get(key, [])))
+    cited = [k for k in dict.fromkeys(rec.references.get(key, [])) if k in data.by_key
+             and k != key]
+    citing = [k for k in dict.fromkeys(rec.cited_by.get(key, [])) if k in data.by_key
+              and k != key and k not in cited]  # citing and cited both ways: drawn as cited
+    near = [k for k in related_keys if k not in cited and k not in citing and k != key]
+    counts = {"topic": len(topics), "author": len(names), "institution": len(insts),
+              "cited": len(cited), "citing": len(citing), "related": len(near)}
+
+    nodes = [SliceNode("topic", t, topic_label(data, t), f"{up}topics/{data.topic_slug[t]}.html")
+             for t in topics[:SLICE_CAPS["topic"]]]
+    nodes += [SliceNode("author", n, n, author_href(data, n, up))
+              for n in names[:SLICE_CAPS["author"]]]
+    nodes += [SliceNode("institution", n, n, institution_href(rec, n, up))
+              for n in insts[:SLICE_CAPS["institution"]]]
+    left = {n.id for n in nodes}
+    # Citations first, the two directions sharing the column fairly; nearest papers fill up.
+    n_cited = min(len(cited), max(SLICE_RIGHT // 2, SLICE_RIGHT - len(citing)))
+    n_citing = min(len(citing), SLICE_RIGHT - n_cited)
+    n_near = min(len(near), SLICE_RELATED, SLICE_RIGHT - n_cited - n_citing)
+    for kind, keys in (("cited", cited[:n_cited]), ("citing", citing[:n_citing]),
+                       ("related", near[:n_near])):
+        for k in keys:
+            nodes.append(SliceNode(kind, k, data.by_key[k].title, paper_href(k, up),
+                                   _shares(data, rec, k, left)))
+    return nodes, counts
 
 
-_COLOURS = {"topic": "#ff7043", "author": "#ab47bc", "institution": "#26a69a",
-            "cited": "#42a5f5", "citing": "#1565c0"}
+def _shares(data: SiteData, rec: RecordData, k: str, left: set[str]) -> tuple[str, ...]:
+    """The ids of the left-column nodes paper ``k`` has too."""
+    q = data.by_key[k]
+    ids = [f"topic:{t}" for t in q.topics]
+    ids += [f"author:{display_name(a)}" for a in q.authors]
+    ids += [f"institution:{i.name}" for i in rec.institutions.get(k, [])]
+    return tuple(dict.fromkeys(i for i in ids if i in left))
 
 
-def map_slice(data: SiteData, p: Paper, up: str) -> str:
-    """A small static SVG star around the paper (each node a link) and the full map's link."""
-    nodes = slice_nodes(data, p, up)
-    shown = nodes[:MAP_SLICE_MAX]
-    size, r = 360, 140
-    c = size / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-             f'viewBox="0 0 {size} {size}" role="img" aria-label="Research map slice" '
-             'class="mtlkb-slice" font-family="sans-serif">']
-    pos = []
-    for i, _ in enumerate(shown):
-        a = 2 * math.pi * i / max(1, len(shown)) - math.pi / 2
-        pos.append((c + r * math.cos(a), c + r * math.sin(a)))
-    for x, y in pos:
-        parts.append(f'<line x1="{c:.1f}" y1="{c:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
-                     'stroke="#90a4ae" stroke-width=".8"/>')
-    for (kind, label, href), (x, y) in zip(shown, pos, strict=True):
-        parts.append(f'<a href="{href}"><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
-                     f'fill="{_COLOURS[kind]}" stroke="#fff"><title>{text(kind)}: '
-                     f"{oneline(label)}</title></circle></a>")
-    parts.append(f'<circle cx="{c:.1f}" cy="{c:.1f}" r="12" fill="#263238"><title>'
-                 f"{oneline(p.title)}</title></circle></svg>")
-    legend = " · ".join(
-        f'<span style="color:{colour}">&#9679;</span> {kind} '
-        f"({sum(1 for n in nodes if n[0] == kind)})" for kind, colour in _COLOURS.items())
-    more = f" ({len(nodes) - len(shown)} more not drawn)" if len(nodes) > len(shown) else ""
-    return ('<div class="mtlkb-map-slice" data-search-exclude>\n' + "".join(parts)
-            + f"\n<p><small>{legend}{more}</small></p>\n"
-            f'<p>{link(f"{up}map.html", "Open the full research map")}</p>\n</div>\n\n')
+_LEGEND = (("topic", "topic", "topics", "#ff7043", "&#9632;"),
+           ("author", "author", "authors", "#ab47bc", "&#9670;"),
+           ("institution", "institution", "institutions", "#26a69a", "&#9632;"),
+           ("cited", "paper it cites", "papers it cites", "#42a5f5", "&#9679;"),
+           ("citing", "paper citing it", "papers citing it", "#1565c0", "&#9679;"),
+           ("related", "nearest paper", "nearest papers", "#42a5f5", "&#9675;"))
+
+
+def map_slice(data: SiteData, p: Paper, up: str, related_keys: list[str] | None = None) -> str:
+    """The paper's slice of the research map (one SVG, each node a link), a legend with what
+    was left out, and the link to the full map centred on the paper."""
+    nodes, counts = slice_nodes(data, p, related_keys or [], up)
+    drawn = {kind: sum(1 for n in nodes if n.kind == kind) for kind in counts}
+    bits = []
+    for kind, one, many, colour, mark in _LEGEND:
+        if counts[kind]:
+            more = f" ({drawn[kind]} drawn)" if drawn[kind] < counts[kind] else ""
+            bits.append(f'<span style="color:{colour}">{mark}</span>&nbsp;{counts[kind]}&nbsp;'
+                        f"{one if counts[kind] == 1 else many}{more}")
+    legend = " · ".join(bits) or "<em>Nothing links this paper to the rest of the KB yet.</em>"
+    full = link(f"{up}map.html#paper={quote(p.key or '', safe='')}",
+                "Open the full research map")
+    return ('<div class="mtlkb-map-slice" data-search-exclude>\n<div class="mtlkb-scroll">\n'
+            + paper_slice(p.title, nodes)
+            + f"\n</div>\n<p><small>{legend}</small></p>\n<p>{full} (at this paper)</p>\n"
+            "</div>\n\n")
 
 
 # -- institution pages ---------------------------------------------------------------------

@@ -7,9 +7,9 @@ import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from kb.models import Paper
+from kb.models.reproduction import LinkedReproduction
 from kb.site.data import NoteInfo, SiteData
 from kb.site.escape import attr, oneline, text, yaml_str
 from kb.site.names import display_name
@@ -114,11 +114,11 @@ def note_badge(info: NoteInfo) -> str:
     return badge(label, info.status)
 
 
-def repro_status(items: list[dict[str, Any]]) -> tuple[str, str | None]:
+def repro_status(items: list[LinkedReproduction]) -> tuple[str, str | None]:
     """(label, css kind) summarising a paper's reproductions for the papers table."""
     if not items:
         return "", None
-    verdicts = [i.get("last_verdict") for i in items]
+    verdicts = [i.last_verdict for i in items]
     if "failed" in verdicts:
         return "failed", "failed"
     if verdicts and all(v == "passed" for v in verdicts):

@@ -7,14 +7,15 @@ biggest first. Every paper is drawn (no cap): the SVG scales to its container an
 The whole map draws only subtopic-to-parent lines (a line per paper and author made a
 hairball at thousands of papers); the slices draw the rest: :func:`build_map` with ``keys``
 (a topic's papers, on its topic page: lines to their other topics and their authors) and
-:func:`ego_map` (one paper, its topics, authors and nearest papers, on its page). Every
-node is an SVG ``<a>`` to its page.
+:func:`paper_slice` (one paper on its page: its topics, authors and institutions on the
+left, the papers it cites, that cite it and its nearest papers on the right). Every node is
+an SVG ``<a>`` to its page.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
 
 from kb.site.data import SiteData
 from kb.site.escape import attr, text
@@ -33,7 +34,8 @@ def _hub_of(data: SiteData, topics: list[str]) -> str:
     return min(topics, key=lambda t: (-t.count("/"), len(data.topic_papers.get(t, ())), t))
 
 
-def _label(data: SiteData, t: str) -> str:
+def topic_label(data: SiteData, t: str) -> str:
+    """A topic's title from the taxonomy, else its id."""
     return str((data.taxonomy.get(t) or {}).get("title") or t)
 
 
@@ -71,7 +73,7 @@ def build_map(data: SiteData, *, max_papers: int | None = None, max_authors: int
     radius = {t: SPACING * math.sqrt(len(clusters[t]) + 1) + 14 for t in order}
     x, y, row_h, right = MARGIN / 2, MARGIN / 2, 0.0, 200.0
     for t in order:
-        label_w = 7.2 * len(_label(data, t)) + 12  # room for the hub's label
+        label_w = 7.2 * len(topic_label(data, t)) + 12  # room for the hub's label
         d = max(2 * radius[t] + MARGIN, label_w)
         if x + d > WIDTH and x > MARGIN:
             x, y, row_h = MARGIN / 2, y + row_h, 0.0
@@ -171,7 +173,7 @@ def build_map(data: SiteData, *, max_papers: int | None = None, max_authors: int
     out.append('<g class="topics">')
     for t, (hx, hy) in hub_pos.items():
         n = len(data.topic_papers.get(t, ()))
-        title = _label(data, t)
+        title = topic_label(data, t)
         s = 9 + min(8, math.sqrt(n))
         ly = hy - radius[t] - 2
         if t == NO_TOPIC:
@@ -226,66 +228,134 @@ def _institutions(data: SiteData, shown: set[str], most: int = 30
                   key=lambda item: (-len(item[1]), item[0]))[:most]
 
 
-def ego_map(data: SiteData, key: str, related_keys: list[str], up: str = "../") -> str:
-    """One paper's slice: it in the middle, its topics and authors around it, and its
-    nearest papers (``related_keys``) outside, each joined to what it shares with it."""
-    p = data.by_key[key]
-    topics = [t for t in p.topics if t in data.topic_slug][:6]
-    names = [display_name(a) for a in p.authors if display_name(a) in data.author_slug][:6]
-    inner = [("t", t) for t in topics] + [("a", n) for n in names]
-    size, cx, cy, height = 520.0, 260.0, 200.0, 400.0
-    pos: dict[tuple[str, str], tuple[float, float]] = {}
-    for i, node in enumerate(inner):
-        a = 2 * math.pi * i / max(1, len(inner)) - math.pi / 2
-        pos[node] = (cx + 95 * math.cos(a), cy + 80 * math.sin(a))
-    outer = related_keys[:12]
-    for i, k in enumerate(outer):
-        a = 2 * math.pi * (i + 0.5) / max(1, len(outer)) - math.pi / 2
-        pos[("p", k)] = (cx + 200 * math.cos(a), cy + 165 * math.sin(a))
+# -- one paper's slice -----------------------------------------------------------------------
+SLICE_WIDTH = 720.0
+SLICE_ROW = 21.0       # one node and its label per row: labels never overlap
+SLICE_GAP = 12.0       # between two groups of a column
+SLICE_TOP = 30.0       # room for the column heads
+SLICE_LABEL = 38       # characters of a label (the tooltip has it all)
+SLICE_KINDS = {        # kind -> (column, group head, shape class)
+    "topic": ("left", "Topics", "t"), "author": ("left", "Authors", "a"),
+    "institution": ("left", "Institutions", "i"), "cited": ("right", "It cites", "pc"),
+    "citing": ("right", "Cited by", "pb"), "related": ("right", "Nearest papers", "pr"),
+}
+
+
+@dataclass(frozen=True)
+class SliceNode:
+    """One neighbour of a paper on its slice of the map."""
+
+    kind: str                          # a key of SLICE_KINDS
+    name: str                          # topic id, author or institution name, paper key
+    label: str                         # what is written beside it
+    href: str
+    shares: tuple[str, ...] = ()       # a paper's: ids (kind:name) of left nodes it shares
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+def _short(s: str, n: int = SLICE_LABEL) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _column(nodes: list[SliceNode]) -> tuple[dict[str, float], list[tuple[str, float]], float]:
+    """Rows of one column, grouped by kind: (node id -> y, group heads with their y, bottom)."""
+    ys: dict[str, float] = {}
+    heads: list[tuple[str, float]] = []
+    y = SLICE_TOP
+    last = None
+    for n in nodes:
+        if n.kind != last:
+            if last is not None:
+                y += SLICE_GAP
+            heads.append((SLICE_KINDS[n.kind][1], y))
+            y += SLICE_ROW * .8
+            last = n.kind
+        ys[n.id] = y
+        y += SLICE_ROW
+    return ys, heads, y
+
+
+def paper_slice(title: str, nodes: list[SliceNode]) -> str:
+    """The SVG of one paper's neighbourhood: the paper in the middle; its topics, authors and
+    institutions in a column on the left; the papers it cites, citing it and nearest to it
+    in a column on the right (arrows point from the citing paper to the cited one). Each
+    node is a link; a nearest paper is also joined to the topics and authors it shares."""
+    left = [n for n in nodes if SLICE_KINDS[n.kind][0] == "left"]
+    right = [n for n in nodes if SLICE_KINDS[n.kind][0] == "right"]
+    lx, rx, cx = 250.0, SLICE_WIDTH - 250.0, SLICE_WIDTH / 2
+    left_y, left_heads, left_end = _column(left)
+    right_y, right_heads, right_end = _column(right)
+    height = max(left_end, right_end, 120.0) + 8
+    cy = max(60.0, (min([*left_y.values(), *right_y.values()] or [height / 2])
+                    + max([*left_y.values(), *right_y.values()] or [height / 2])) / 2)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="mtlkb-map-svg mtlkb-ego" '
-        f'viewBox="0 0 {size:.0f} {height:.0f}" role="img" aria-label="This paper on the map" '
-        'font-family="sans-serif">',
-        "<style>.e{stroke:#90a4ae;stroke-width:1;opacity:.6}.p{fill:#42a5f5;stroke:#fff}"
-        ".c{fill:#1565c0;stroke:#fff;stroke-width:2}.t{fill:#ff7043;stroke:#fff}"
-        ".a{fill:#ab47bc;stroke:#fff}.l{font-size:10px;fill:#263238;paint-order:stroke;"
-        "stroke:#fff;stroke-width:3px}a:hover>*{opacity:.7}</style>",
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="mtlkb-slice" '
+        f'viewBox="0 0 {SLICE_WIDTH:.0f} {height:.0f}" role="img" '
+        f'aria-label="Research map slice" font-family="sans-serif">',
+        "<defs><marker id=\"mtlkb-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+        "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5"
+        "L0,10z\" fill=\"#1565c0\"/></marker></defs>",
+        "<style>.e{stroke:#90a4ae;stroke-width:1;opacity:.7}.ec{stroke:#1565c0;stroke-width:1.2;"
+        "opacity:.7}.es{stroke:#90a4ae;stroke-width:.7;opacity:.5;stroke-dasharray:3 3}"
+        ".c{fill:#263238;stroke:#fff;stroke-width:2}.t{fill:#ff7043;stroke:#fff}"
+        ".a{fill:#ab47bc;stroke:#fff}.i{fill:#26a69a;stroke:#fff}.pc{fill:#42a5f5;stroke:#fff}"
+        ".pb{fill:#1565c0;stroke:#fff}.pr{fill:#fff;stroke:#42a5f5;stroke-width:2}"
+        ".l{font-size:11px;fill:#263238;paint-order:stroke;stroke:#fff;stroke-width:3px}"
+        ".h{font-size:10px;font-weight:700;fill:#78909c;letter-spacing:.04em}"
+        "a:hover>*{opacity:.7}</style>",
     ]
-    for node in inner:
-        x, y = pos[node]
-        out.append(f'<line class="e" x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}"/>')
-    for k in outer:
-        q = data.by_key[k]
-        x, y = pos[("p", k)]
-        shared = [("t", t) for t in q.topics if ("t", t) in pos]
-        shared += [("a", display_name(a)) for a in q.authors if ("a", display_name(a)) in pos]
-        for node in shared:
-            sx, sy = pos[node]
-            out.append(f'<line class="e" x1="{x:.1f}" y1="{y:.1f}" x2="{sx:.1f}" y2="{sy:.1f}"/>')
-    for kind, name in inner:
-        x, y = pos[(kind, name)]
-        if kind == "t":
-            href = f"{up}topics/{data.topic_slug[name]}.html"
-            shape = (f'<rect class="t" x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" '
-                     'height="14" rx="3"/>')
-            label = _label(data, name)
+    for n in left:
+        out.append(f'<line class="e" x1="{cx:.1f}" y1="{cy:.1f}" x2="{lx:.1f}" '
+                   f'y2="{left_y[n.id]:.1f}"/>')
+    for n in right:
+        y = right_y[n.id]
+        if n.kind == "cited":
+            out.append(f'<line class="ec" x1="{cx + 10:.1f}" y1="{cy:.1f}" x2="{rx - 7:.1f}" '
+                       f'y2="{y:.1f}" marker-end="url(#mtlkb-arrow)"/>')
+        elif n.kind == "citing":
+            out.append(f'<line class="ec" x1="{rx - 7:.1f}" y1="{y:.1f}" x2="{cx + 10:.1f}" '
+                       f'y2="{cy:.1f}" marker-end="url(#mtlkb-arrow)"/>')
         else:
-            href = f"{up}authors/{data.author_group[name]}.html#{data.author_slug[name]}"
-            shape = (f'<polygon class="a" points="{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} '
-                     f'{x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}"/>')
-            label = name
-        out.append(f'<a href="{attr(href)}">{shape}<text class="l" x="{x:.1f}" '
-                   f'y="{y - 10:.1f}" text-anchor="middle">{text(label[:32])}</text></a>')
-    for k in outer:
-        q = data.by_key[k]
-        x, y = pos[("p", k)]
-        short = q.title if len(q.title) <= 30 else q.title[:28] + "…"
-        anchor = "start" if x >= cx else "end"
-        dx = 8 if x >= cx else -8
-        out.append(f'<a href="{up}papers/{attr(k)}.html"><circle class="p" cx="{x:.1f}" '
-                   f'cy="{y:.1f}" r="6"><title>{text(q.title)}</title></circle>'
-                   f'<text class="l" x="{x + dx:.1f}" y="{y + 3:.1f}" text-anchor="{anchor}">'
-                   f"{text(short)}</text></a>")
-    out.append(f'<circle class="c" cx="{cx:.1f}" cy="{cy:.1f}" r="9"><title>{text(p.title)}'
-               "</title></circle></svg>")
+            out.append(f'<line class="e" x1="{cx:.1f}" y1="{cy:.1f}" x2="{rx:.1f}" '
+                       f'y2="{y:.1f}"/>')
+        for s in n.shares:
+            if s in left_y:
+                out.append(f'<line class="es" x1="{rx:.1f}" y1="{y:.1f}" x2="{lx:.1f}" '
+                           f'y2="{left_y[s]:.1f}"/>')
+    for head, y in left_heads:
+        out.append(f'<text class="h" x="{lx - 10:.1f}" y="{y:.1f}" text-anchor="end">'
+                   f"{text(head.upper())}</text>")
+    for head, y in right_heads:
+        out.append(f'<text class="h" x="{rx + 10:.1f}" y="{y:.1f}">{text(head.upper())}</text>')
+    for n in left:
+        y = left_y[n.id]
+        out.append(f'<a href="{attr(n.href)}">{_slice_shape(n, lx, y)}<text class="l" '
+                   f'x="{lx - 10:.1f}" y="{y + 4:.1f}" text-anchor="end">{text(_short(n.label))}'
+                   "</text></a>")
+    for n in right:
+        y = right_y[n.id]
+        out.append(f'<a href="{attr(n.href)}">{_slice_shape(n, rx, y)}<text class="l" '
+                   f'x="{rx + 10:.1f}" y="{y + 4:.1f}">{text(_short(n.label))}</text></a>')
+    out.append(f'<circle class="c" cx="{cx:.1f}" cy="{cy:.1f}" r="10"><title>{text(title)}'
+               f'</title></circle><text class="l" x="{cx:.1f}" y="{cy + 24:.1f}" '
+               f'text-anchor="middle">{text(_short(title, 24))}</text></svg>')
     return "\n".join(out)
+
+
+def _slice_shape(n: SliceNode, x: float, y: float) -> str:
+    cls = SLICE_KINDS[n.kind][2]
+    tip = f"<title>{text(SLICE_KINDS[n.kind][1])}: {text(' '.join(n.label.split()))}</title>"
+    if n.kind == "topic":
+        return (f'<rect class="{cls}" x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" '
+                f'rx="3">{tip}</rect>')
+    if n.kind == "author":
+        return (f'<polygon class="{cls}" points="{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} '
+                f'{x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}">{tip}</polygon>')
+    if n.kind == "institution":
+        return (f'<rect class="{cls}" x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" '
+                f'height="10">{tip}</rect>')
+    return f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="6">{tip}</circle>'

@@ -108,12 +108,12 @@ def results_page(data: SiteData) -> str:
            "beside ours where they could be verified.</p>\n\n"]
     shown = 0
     for r in data.reproductions:
-        found = results_for(r["id"], r["runs"])
+        found = results_for(r.id, r.runs)
         if found is None:
             continue
         shown += 1
-        page = link("reproductions/" + r["id"] + ".html", oneline(r["title"]), raw_label=True)
-        out.append(f"## {text(r['id'])}\n\n<p>{page}</p>\n\n")
+        page = link("reproductions/" + r.id + ".html", oneline(r.title), raw_label=True)
+        out.append(f"## {text(r.id)}\n\n<p>{page}</p>\n\n")
         out.append(results_table_html(*found) + "\n")
     if not shown:
         out.append("<p><em>No results yet</em>: <code>mtlkb repro sweep EXPERIMENT "

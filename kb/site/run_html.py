@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kb.models.run import Run
 from kb.site.escape import attr, oneline, text
 from kb.site.pieces import Artifacts, badge
-from reproductions.spec import overall_verdict, verdict_outcome
+from reproductions.spec import verdict_outcome
 
 
 def _fmt(v: Any) -> str:
@@ -49,41 +50,38 @@ def verdicts_table(verdicts: list[dict[str, Any]]) -> str:
             "<th>Tolerance</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n")
 
 
-def run_block(run: dict[str, Any], artifacts: Artifacts, up: str, *, plots: bool = True) -> str:
-    verdict = overall_verdict(run.get("verdicts")) if run.get("status") == "done" else None
-    head = [badge(run.get("status") or "?", run.get("status"))]
-    if verdict:
-        head.append(badge(f"claims {verdict}", verdict))
+def run_block(run: Run, artifacts: Artifacts, up: str, *, plots: bool = True) -> str:
+    head = [badge(run.status, run.status)]
+    if run.verdict:
+        head.append(badge(f"claims {run.verdict}", run.verdict))
     meta = " · ".join(text(str(x)) for x in (
-        run.get("id"), run.get("scale") and f"scale {run['scale']}",
-        run.get("seed") is not None and f"seed {run.get('seed')}", run.get("device_name")
-        or run.get("device"), run.get("started_at"),
-        run.get("wall_s") is not None and f"{run.get('wall_s')} s",
-        run.get("reference") and "reference run") if x)
+        run.id, run.scale and f"scale {run.scale}",
+        run.seed is not None and f"seed {run.seed}", run.device_name or run.device,
+        run.started_at, run.wall_s is not None and f"{run.wall_s} s",
+        run.reference and "reference run") if x)
     parts = [f'<div class="mtlkb-run"><p>{" ".join(head)} <small>{meta}</small></p>']
-    parts.append(verdicts_table(run.get("verdicts") or []))
-    metrics = flatten_metrics(run.get("metrics") or {})
+    parts.append(verdicts_table(run.verdicts))
+    metrics = flatten_metrics(run.metrics)
     if metrics:
         rows = "".join(f"<tr><td><code>{text(k)}</code></td><td>{text(_fmt(v))}</td></tr>"
                        for k, v in metrics)
         parts.append("<details><summary>Metrics</summary><table><thead><tr><th>Metric</th>"
                      f"<th>Value</th></tr></thead><tbody>{rows}</tbody></table></details>")
     if plots:
-        shown = [str(a) for a in run.get("artifacts") or []]
-        svgs = {Path(a).with_suffix("").as_posix() for a in shown if a.lower().endswith(".svg")}
-        for a in shown:  # a plot saved as both SVG and PNG is shown once, as SVG
+        svgs = {Path(a).with_suffix("").as_posix() for a in run.artifacts
+                if a.lower().endswith(".svg")}
+        for a in run.artifacts:  # a plot saved as both SVG and PNG is shown once, as SVG
             if not a.lower().endswith(".svg") and Path(a).with_suffix("").as_posix() in svgs:
                 continue
-            rel = artifacts.add(str(run.get("id")), str(a))
+            rel = artifacts.add(run.id, a)
             if rel:
                 parts.append(f'<p><img class="mtlkb-plot" src="{attr(up + rel)}" '
-                             f'alt="{attr(Path(str(a)).name)}" loading="lazy"></p>')
-    notes = run.get("notes")
-    if isinstance(notes, list) and notes:
-        parts.append("<ul>" + "".join(f"<li><small>{oneline(n)}</small></li>" for n in notes[:10])
-                     + "</ul>")
-    if run.get("error") and run.get("status") != "done":
-        err = str(run["error"]).strip().splitlines()[-1:]
+                             f'alt="{attr(Path(a).name)}" loading="lazy"></p>')
+    if run.notes:
+        parts.append("<ul>" + "".join(f"<li><small>{oneline(n)}</small></li>"
+                                      for n in run.notes[:10]) + "</ul>")
+    if run.error and run.status != "done":
+        err = run.error.strip().splitlines()[-1:]
         parts.append(f"<p><small>error: {oneline(' '.join(err))}</small></p>")
     parts.append("</div>")
     return "\n".join(p for p in parts if p) + "\n"

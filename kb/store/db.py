@@ -23,7 +23,7 @@ CACHE_KIB = 65_536  # page cache per connection
 # The migration set of kb/store/migrations.py and how many steps it has, so the schema can
 # be checked without importing sqlite-utils. tests/test_startup.py keeps them in step.
 MIGRATION_SET = "mtlkb"
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 def writable(path: Path | str) -> bool:

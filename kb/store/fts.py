@@ -1,7 +1,8 @@
 """The FTS5 index over papers, kept in step by triggers in plain SQL that any tool runs.
 
 ``papers_fts`` is a plain external-content FTS5 table (``porter unicode61``, prefix indexes
-of 1-3 characters) over title, abstract, authors, topics, note text and the paper's ids (DOI,
+of 1-3 characters) over title, abstract, authors, topics, note text, the paper record's text
+(our summary, the discussion's comments, the structured reviews) and the paper's ids (DOI,
 arXiv id). Its content is the view ``papers_fts_content``, which folds the letters unicode61
 keeps apart (ø æ œ ł ß đ ð þ ı: ``Søgaard`` is indexed as ``Sogaard``) with ``replace()``.
 
@@ -17,10 +18,11 @@ and FTS5's own ``integrity-check`` holds):
   noted rows that are gone (or whose rowid the new row took).
 - ``paper_topics`` / ``paper_authors`` / ``authors.name`` writes note the paper's key in
   ``papers_text_pending`` (unless the paper's text already names the new topic or author,
-  which is what mtlkb's writer does), and :func:`catch_up` recomputes ``topics_text`` and
-  ``authors_text`` of the noted papers: mtlkb runs it when it opens a writable store and
+  which is what mtlkb's writer does); so do all writes of ``paper_summaries``, ``comments``
+  and ``reviews``. :func:`catch_up` recomputes ``topics_text``, ``authors_text`` and
+  ``record_text`` of the noted papers: mtlkb runs it when it opens a writable store and
   before committing its own writes. A row trigger recomputing the text itself would re-index
-  a paper once per link row of a multi-row insert.
+  a paper once per row of a multi-row insert.
 - Every insert, indexed update and delete also notes the paper's rowid in
   ``papers_fts_changed``, so the impact lists of :mod:`kb.store.topk` (fast exact top k)
   rescore exactly the papers written since they were made.
@@ -37,14 +39,18 @@ if TYPE_CHECKING:  # (the CLI imports this module for search's help text: nothin
     import sqlite3
 
 # Indexed columns of the content view, in FTS column order, and the bm25 weight of each.
-FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "ids"]
-WEIGHTS = [10.0, 1.0, 5.0, 3.0, 1.0, 10.0]
+FTS_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "record_text",
+               "ids"]
+# (integers: the impact lists of kb.store.topk recover weighted term frequencies exactly)
+WEIGHTS = [10.0, 1.0, 5.0, 3.0, 1.0, 1.0, 10.0]
 RANK = "bm25(" + ", ".join(str(w) for w in WEIGHTS) + ")"
 TOKENIZE_ARG = "tokenize = 'porter unicode61', prefix = '1 2 3'"
 _ALL = ", ".join(FTS_COLUMNS)
 # Columns of papers the index reads (ids is doi and arxiv_id).
-SOURCE_COLUMNS = ["title", "abstract", "authors_text", "topics_text", "note_text", "doi",
-                  "arxiv_id"]
+SOURCE_COLUMNS = [*FTS_COLUMNS[:-1], "doi", "arxiv_id"]
+# What a search looks in, in words (the help of ``mtlkb search``).
+SEARCHED = ("title, abstract, authors, topics, notes, the paper record (our summary, "
+            "discussion comments, structured reviews), DOI, arXiv id")
 
 # Letters unicode61 does not fold (no canonical decomposition), as ASCII.
 FOLD = {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l",
@@ -52,10 +58,18 @@ FOLD = {"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "�
         "ı": "i"}
 FOLD_TABLE = str.maketrans(FOLD)
 
+# The paper record's tables whose text is ``record_text``: (trigger stem, table, the
+# columns whose update changes the text).
+RECORD_TABLES = (
+    ("summaries", "paper_summaries", "paper_key, summary"),
+    ("comments", "comments", "paper_key, body"),
+    ("reviews", "reviews", "paper_key, strength, concern, question"),
+)
 TRIGGERS = (
     "mtlkb_papers_bi", "mtlkb_papers_ai", "mtlkb_papers_ad", "mtlkb_papers_au",
     "mtlkb_topics_ai", "mtlkb_topics_ad", "mtlkb_topics_au",
     "mtlkb_authors_ai", "mtlkb_authors_ad", "mtlkb_authors_au", "mtlkb_author_name_au",
+    *(f"mtlkb_{stem}_{op}" for stem, _, _ in RECORD_TABLES for op in ("ai", "ad", "au")),
 )
 _OLD = ("papers_ai", "papers_ad", "papers_au")  # the triggers of schema 7 and before
 
@@ -76,7 +90,7 @@ def _fold_sql(expr: str) -> str:
 
 def _values(prefix: str) -> str:
     """The indexed values of a papers row (``new.``, ``old.`` or ``''``), folded."""
-    cols = [_fold_sql(f"{prefix}{c}") for c in FTS_COLUMNS[:5]]
+    cols = [_fold_sql(f"{prefix}{c}") for c in FTS_COLUMNS[:-1]]
     cols.append(f"trim(coalesce({prefix}doi, '') || ' ' || coalesce({prefix}arxiv_id, ''))")
     return ", ".join(cols)
 
@@ -90,6 +104,17 @@ _AUTHORS_TEXT = (
     "JOIN authors a ON a.id = pa.author_id WHERE pa.paper_key = papers.key "
     "ORDER BY pa.position)), '')"
 )
+# Our summary, then the comments and the reviews, each oldest first (their ids grow).
+_RECORD_TEXT = (
+    "coalesce((SELECT group_concat(t, ' ') FROM (SELECT 0 AS o, 0 AS i, summary AS t "
+    "FROM paper_summaries WHERE paper_key = papers.key "
+    "UNION ALL SELECT 1, id, body FROM comments WHERE paper_key = papers.key "
+    "UNION ALL SELECT 2, id, nullif(ltrim(coalesce(' ' || strength, '') || "
+    "coalesce(' ' || concern, '') || coalesce(' ' || question, '')), '') FROM reviews "
+    "WHERE paper_key = papers.key ORDER BY o, i)), '')"
+)
+_HAS_RECORD = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE paper_key = papers.key)"
+                          for _, table, _ in RECORD_TABLES)
 
 
 def _create(conn: sqlite3.Connection, name: str, content: str | None = None) -> None:
@@ -163,6 +188,15 @@ def _create_triggers(conn: sqlite3.Connection) -> None:
         f"{note.replace('VALUES', '')} SELECT paper_key FROM paper_authors "
         "WHERE author_id = new.id; END"
     )
+    # Summary, comment and review writes always note the paper: the text is recomputed once
+    # per paper at catch_up, however many rows a statement wrote.
+    for stem, table, columns in RECORD_TABLES:
+        conn.execute(f"CREATE TRIGGER mtlkb_{stem}_ai AFTER INSERT ON {table} "
+                     f"BEGIN {note} (new.paper_key); END")
+        conn.execute(f"CREATE TRIGGER mtlkb_{stem}_ad AFTER DELETE ON {table} "
+                     f"BEGIN {note} (old.paper_key); END")
+        conn.execute(f"CREATE TRIGGER mtlkb_{stem}_au AFTER UPDATE OF {columns} ON {table} "
+                     f"BEGIN {note} (old.paper_key); {note} (new.paper_key); END")
 
 
 def ensure_fts(conn: sqlite3.Connection) -> None:
@@ -177,9 +211,12 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"CREATE VIEW papers_fts_content(rid, {_ALL}) AS SELECT rowid, {_values('')} FROM papers"
     )
-    conn.execute(f"CREATE TABLE IF NOT EXISTS papers_fts_replaced(rid INTEGER PRIMARY KEY, {_ALL})")
+    # (scratch rows only; made anew, as the indexed columns may have changed)
+    conn.execute("DROP TABLE IF EXISTS papers_fts_replaced")
+    conn.execute(f"CREATE TABLE papers_fts_replaced(rid INTEGER PRIMARY KEY, {_ALL})")
     conn.execute("CREATE TABLE IF NOT EXISTS papers_text_pending(key TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM papers_fts_replaced")
+    # Before the triggers: an update they saw would take rows out of the empty new index.
+    recompute_texts(conn, everything=True)
     topk.create_tables(conn)
     topk.clear(conn)  # the lists describe the index being replaced
     _create(conn, "papers_fts", "papers_fts_content")
@@ -189,17 +226,17 @@ def ensure_fts(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 8)")
     conn.execute("CREATE VIRTUAL TABLE papers_fts_vocab USING fts5vocab(papers_fts, 'row')")
     _create_triggers(conn)
-    recompute_texts(conn, everything=True)
     conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
 
 
 def recompute_texts(conn: sqlite3.Connection, everything: bool = False) -> int:
-    """Recompute ``topics_text`` and ``authors_text`` of the papers noted in
-    ``papers_text_pending`` (or of all papers) from their links; returns the rows changed.
+    """Recompute ``topics_text``, ``authors_text`` and ``record_text`` of the papers noted
+    in ``papers_text_pending`` (or of all papers) from their rows; returns the rows changed.
 
-    A noted paper's links changed, so its text is what they say, empty if none are left.
-    With ``everything`` (a repair, a migration), a paper without links keeps its text: it
-    may have been written as text alone (a tool, a benchmark), and blanking it would lose it.
+    A noted paper's links or record changed, so its text is what they say, empty if none
+    are left. With ``everything`` (a repair, a migration), a paper without such rows keeps
+    its text: it may have been written as text alone (a tool, a benchmark), and blanking it
+    would lose it.
     """
     if everything:
         where = ""
@@ -207,14 +244,16 @@ def recompute_texts(conn: sqlite3.Connection, everything: bool = False) -> int:
                   f"THEN {_TOPICS_TEXT} ELSE topics_text END")
         authors = (f"CASE WHEN EXISTS (SELECT 1 FROM paper_authors WHERE paper_key = "
                    f"papers.key) THEN {_AUTHORS_TEXT} ELSE authors_text END")
+        record = f"CASE WHEN {_HAS_RECORD} THEN {_RECORD_TEXT} ELSE record_text END"
     else:
         where = "WHERE key IN (SELECT key FROM papers_text_pending)"
-        topics, authors = _TOPICS_TEXT, _AUTHORS_TEXT
+        topics, authors, record = _TOPICS_TEXT, _AUTHORS_TEXT, _RECORD_TEXT
     cur = conn.execute(
-        f"UPDATE papers SET topics_text = t.topics, authors_text = t.authors FROM ("
-        f"SELECT key AS k, {topics} AS topics, {authors} AS authors FROM papers "
-        f"{where}) t WHERE papers.key = t.k AND (papers.topics_text IS NOT t.topics "
-        "OR papers.authors_text IS NOT t.authors)"
+        "UPDATE papers SET topics_text = t.topics, authors_text = t.authors, "
+        f"record_text = t.record FROM (SELECT key AS k, {topics} AS topics, {authors} AS "
+        f"authors, {record} AS record FROM papers {where}) t WHERE papers.key = t.k AND ("
+        "papers.topics_text IS NOT t.topics OR papers.authors_text IS NOT t.authors "
+        "OR papers.record_text IS NOT t.record)"
     )
     conn.execute("DELETE FROM papers_text_pending")
     return cur.rowcount

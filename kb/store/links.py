@@ -1,16 +1,18 @@
 """Paper <-> reproduction links: the manual ones (``paper_reproductions``) and the papers a
-reproduction names by arXiv id or DOI."""
+reproduction names by arXiv id, DOI or key."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kb.models.reproduction import LinkedPaper, PaperIds
 from kb.store.rows import conn_of, first, marks, rows
 
 
-def paper_ids(db: Any, key: str) -> dict[str, Any] | None:
-    """``{key, arxiv_id, doi, title}`` of a paper, or None."""
-    return first(db, "SELECT key, arxiv_id, doi, title FROM papers WHERE key = ?", [key])
+def paper_ids(db: Any, key: str) -> PaperIds | None:
+    """The arXiv id and DOI (and title) of paper ``key``, or None."""
+    row = first(db, "SELECT key, arxiv_id, doi, title FROM papers WHERE key = ?", [key])
+    return PaperIds(**row) if row else None
 
 
 def manual_links(db: Any, key: str) -> list[tuple[str, str]]:
@@ -20,31 +22,38 @@ def manual_links(db: Any, key: str) -> list[tuple[str, str]]:
         "ORDER BY reproduction", [key])]
 
 
-def papers_by_ids(db: Any, arxiv_ids: list[str], doi: str | None) -> list[dict[str, Any]]:
-    """``{key, title, arxiv_id, source}`` of the papers with one of ``arxiv_ids`` (source
-    ``arxiv``), then of those with ``doi`` (source ``doi``)."""
-    out = []
+def _linked(db: Any, sql: str, params: list[Any], source: str | None = None) -> list[LinkedPaper]:
+    """The papers of ``sql`` (key, title, arxiv_id and, without ``source``, source)."""
+    return [LinkedPaper(**({**r, "source": source} if source else r))
+            for r in rows(db, sql, params)]
+
+
+def papers_by_ids(db: Any, arxiv_ids: list[str], doi: str | None) -> list[LinkedPaper]:
+    """The papers with one of ``arxiv_ids`` (source ``arxiv``), then those with ``doi``
+    (source ``doi``)."""
+    out: list[LinkedPaper] = []
     if arxiv_ids:
-        out += [{**r, "source": "arxiv"} for r in rows(
-            db, f"SELECT key, title, arxiv_id FROM papers WHERE arxiv_id IN "
-            f"({marks(len(arxiv_ids))})", arxiv_ids)]
+        out += _linked(db, f"SELECT key, title, arxiv_id FROM papers WHERE arxiv_id IN "
+                       f"({marks(len(arxiv_ids))})", arxiv_ids, "arxiv")
     if doi:
-        out += [{**r, "source": "doi"} for r in rows(
-            db, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?", [doi.lower()])]
+        out += _linked(db, "SELECT key, title, arxiv_id FROM papers WHERE lower(doi) = ?",
+                       [doi.lower()], "doi")
     return out
 
 
-def papers_by_keys(db: Any, keys: list[str]) -> list[dict[str, Any]]:
-    """``{key, title, arxiv_id, source}`` of the papers named by key (source ``registry``)."""
+def papers_by_keys(db: Any, keys: list[str]) -> list[LinkedPaper]:
+    """The papers named by key (source ``registry``)."""
     if not keys:
         return []
-    return [{**r, "source": "registry"} for r in rows(
-        db, f"SELECT key, title, arxiv_id FROM papers WHERE key IN ({marks(len(keys))})", keys)]
+    return _linked(db, f"SELECT key, title, arxiv_id FROM papers WHERE key IN "
+                   f"({marks(len(keys))})", keys, "registry")
 
 
-def papers_linked_by_hand(db: Any, reproduction: str) -> list[dict[str, Any]]:
-    return rows(db, "SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
-                "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?", [reproduction])
+def papers_linked_by_hand(db: Any, reproduction: str) -> list[LinkedPaper]:
+    """The papers linked to ``reproduction`` by hand (source: the link's)."""
+    return _linked(db, "SELECT p.key, p.title, p.arxiv_id, l.source FROM paper_reproductions l "
+                   "JOIN papers p ON p.key = l.paper_key WHERE l.reproduction = ?",
+                   [reproduction])
 
 
 def add_link(db: Any, key: str, reproduction: str, source: str = "manual") -> None:

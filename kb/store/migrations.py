@@ -1,7 +1,8 @@
 """Numbered schema migrations (``sqlite_utils.Migrations``), applied on open.
 
-Each step is a small decorated function. ``transform()`` drops the FTS sync triggers, so
-any step that transforms ``papers`` must end with :func:`ensure_fts`.
+Each step is a small decorated function. :func:`kb.store.db.apply_migrations` runs
+:func:`ensure_fts` after the steps (``transform()`` drops the FTS sync triggers, and the index
+reads tables of later steps), so no step builds the index itself.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def m001_papers(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_paper_topics_topic ON paper_topics(topic)")
-    ensure_fts(db)
+    # (the index is made by ensure_fts after the steps: its triggers read m011's tables)
 
 
 @migrations()
@@ -391,3 +392,18 @@ def m012_search_lists(db: sqlite_utils.Database) -> None:
     ``papers_fts_changed`` are made by :func:`ensure_fts`, which runs after every migration.
     """
     topk.create_tables(db.conn)
+
+
+@migrations()
+def m013_record_text(db: sqlite_utils.Database) -> None:
+    """The paper record in the search index (issue 16): ``papers.record_text``, our summary,
+    the comments and the reviews of a paper, kept by the triggers of :mod:`kb.store.fts`
+    (made, with the index and the texts, by :func:`ensure_fts` after the steps).
+
+    The index gains a column, so the impact lists (weighted term frequencies over the old
+    columns) are dropped here, in plain SQL on their tables; searches rebuild them.
+    """
+    if "record_text" not in db["papers"].columns_dict:
+        db.execute("ALTER TABLE papers ADD COLUMN record_text TEXT NOT NULL DEFAULT ''")
+    for table in ("papers_fts_top", "papers_fts_lists", "papers_fts_changed"):
+        db.execute(f"DELETE FROM {table}")

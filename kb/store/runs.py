@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.models.run import JSON_FIELDS, Run
+from kb.models.run import Run
 from kb.store.rows import conn_of, rows
 
 
@@ -18,14 +18,16 @@ def put_run(db: Any, run: Run) -> None:
     )
 
 
-def update_run(db: Any, run_id: str, **fields: Any) -> None:
-    """Set some columns of a run (JSON columns given as Python objects)."""
-    import json
+# What finishing a run sets; the rest of its row (config, versions, pid, ...) stays as started.
+END_FIELDS = ("status", "finished_at", "wall_s", "error", "metrics", "verdicts", "artifacts")
 
-    values = {k: json.dumps(v, sort_keys=True, default=str) if k in JSON_FIELDS else v
-              for k, v in fields.items()}
-    sets = ", ".join(f"{k} = ?" for k in values)
-    conn_of(db).execute(f"UPDATE runs SET {sets} WHERE id = ?", [*values.values(), run_id])
+
+def put_end(db: Any, run: Run) -> None:
+    """Write how ``run`` ended (its ``END_FIELDS``) into its stored row."""
+    row = run.row()
+    conn_of(db).execute(
+        f"UPDATE runs SET {', '.join(f'{name} = ?' for name in END_FIELDS)} WHERE id = ?",
+        [*(row[name] for name in END_FIELDS), run.id])
 
 
 def get_run(db: Any, run_id: str) -> Run | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kb.store import topk
-from kb.store.fts import WEIGHTS, fold
+from kb.store.fts import SEARCHED, WEIGHTS, fold
 
 if TYPE_CHECKING:
     import sqlite3
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
     # sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
     Connectable = sqlite3.Connection | sqlite_utils.Database
 
-SYNTAX = """\
-Query syntax. Searched: title, abstract, authors, topics, notes, DOI, arXiv
-id. Case, accents and word endings do not matter (sogaard finds Søgaard).
+SYNTAX = "\n".join(textwrap.wrap(
+    f"Query syntax. Searched: {SEARCHED}. Case, accents and word endings do not matter "
+    "(sogaard finds Søgaard).", 72)) + """
 
   word word      both words (AND is implied)
   "a phrase"     the words next to each other, in this order

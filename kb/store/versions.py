@@ -258,17 +258,26 @@ def split_pairs(db: Any) -> set[tuple[str, str]]:
 _LINKS = {
     "paper_topics": "topic", "collection_papers": "collection",
     "paper_reproductions": "reproduction", "paper_aliases": None, "reviews": None,
+    # the paper record (issue 16); one summary and one cached answer per source a paper
+    "comments": None, "paper_links": "kind, url", "paper_institutions": "institution_id",
+    "paper_summaries": None, "enrichment": "source",
 }
 
 
 def move_links(db: Any, src: str, dst: str) -> None:
-    """Give paper ``src``'s topics, collections, reviews, reproduction links, aliases and
-    social record to ``dst`` (where ``dst`` has the same link, its own stays)."""
+    """Give paper ``src``'s topics, collections, reviews, reproduction links, aliases, social
+    record, comments, code/dataset links, institutions, summary, cached enrichment and
+    citations to ``dst`` (where ``dst`` has the same link, its own stays; a citation
+    between the two goes)."""
     conn = conn_of(db)
     for table in _LINKS:
         conn.execute(f"UPDATE OR IGNORE {table} SET paper_key = ? WHERE paper_key = ?",
                      [dst, src])
         conn.execute(f"DELETE FROM {table} WHERE paper_key = ?", [src])
+    for column in ("citing", "cited"):  # (OR IGNORE also skips a row citing itself)
+        conn.execute(f"UPDATE OR IGNORE citations SET {column} = ? WHERE {column} = ?",
+                     [dst, src])
+        conn.execute(f"DELETE FROM citations WHERE {column} = ?", [src])
     # one social row a paper: dst keeps its vote unless it has none; saved if either was
     conn.execute(
         "INSERT INTO paper_social (paper_key, vote, saved, saved_at, voted_at) "

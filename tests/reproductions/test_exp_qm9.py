@@ -1,6 +1,7 @@
 """qm9: the smoke run's sanity verdicts hold on a CPU; seeded runs repeat exactly; the data
 module rebuilds Nash-MTL's targets and features from the qm9pack wheel; the dense MPNN
-computes PyG's NNConv / Set2Set network."""
+computes PyG's NNConv / Set2Set network; the papers' Delta_m% name methods we run, and the
+ordering claim (Spearman's rho per seed, decided over seeds) on synthetic numbers."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
         assert comp["n"] == 2 and comp["outcome"] in ("passed", "failed", "inconclusive")
     compared = [v for v in result.verdicts if v.interval is not None]
     assert len(compared) == 2 and all(v.n_seeds == 2 for v in compared)
+    # the ordering is measured over the four smoke methods the papers list, but is no smoke
+    # verdict (a few epochs cannot order the methods)
+    ranks = result.metrics["ranking"]
+    assert ranks["checked"] and ranks["methods"] == ["ls", "nashmtl", "famo", "uw"]
+    assert ranks["n"] == 2 and len(ranks["spearman_per_seed"]) == 2
+    assert not any("orders the methods" in v.claim for v in result.verdicts)
 
 
 # qm9's smoke trains 32 small networks (about a CPU minute): seeds 1 and 2 each once, with
@@ -179,3 +186,116 @@ def test_delta_m_and_paired_interval() -> None:
     assert comparison([-1.0], 0.95)["outcome"] == "inconclusive"
     # t(0.975, 2) = 4.3027: mean -3, sd 1, half-width 4.3027 / sqrt(3)
     assert below["low"] == pytest.approx(-3 - 4.302653 / 3 ** 0.5, abs=1e-3)
+
+
+# -- the papers' numbers and the ordering claim (no training) ------------------------------
+def _per_seed(rows: list[dict[str, float]]) -> list[dict]:
+    """Synthetic per-seed results: one {label: Delta_m%} per seed."""
+    return [{"seed": i, "methods": {m: {"delta_m_pct": v, "learn_ratio": 0.5}
+                                    for m, v in row.items()}}
+            for i, row in enumerate(rows)]
+
+
+def test_paper_numbers_name_methods_of_the_experiment() -> None:
+    from reproductions.experiments import qm9 as q
+    from reproductions.methods import METHODS as REGISTRY
+
+    assert len(q.PAPER_DELTA_M) == 10
+    for label, value in q.PAPER_DELTA_M.items():
+        assert label in q.METHODS and q.METHODS[label][0] in REGISTRY
+        assert 0 < value < 1000  # percent, positive = worse than single-task, as the tables
+    # every medium method has a paper number, so the medium run ranks all six
+    assert set(q.Config.MEDIUM["methods"]) <= set(q.PAPER_DELTA_M)
+    assert q.PAPER_TABLE == {m: {"delta_m_pct": v} for m, v in q.PAPER_DELTA_M.items()}
+    assert q.paper_order(["ls", "famo", "nashmtl"]) == "famo 58.5 < nashmtl 62 < ls 177.6"
+
+
+def test_spearman_matches_scipy_and_is_nan_without_an_order() -> None:
+    from scipy.stats import spearmanr
+
+    from reproductions.experiments.qm9 import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([4, 3, 2, 1], [10, 20, 30, 40]) == pytest.approx(-1.0)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a, b = rng.integers(0, 5, 6).astype(float), rng.normal(size=6)  # ties in a
+        if len(set(a)) > 1:
+            assert spearman(a, b) == pytest.approx(spearmanr(a, b).statistic)
+    assert math.isnan(spearman([5.0, 5.0, 5.0], [1.0, 2.0, 3.0]))  # our side has no order
+    assert math.isnan(spearman([1.0, math.nan, 3.0], [1.0, 2.0, 3.0]))
+
+
+def test_ranking_is_decided_over_seeds() -> None:
+    from reproductions.experiments.qm9 import PAPER_DELTA_M, ranking
+
+    labels = ["ls", "nashmtl", "famo", "uw", "dwa", "rlw"]
+    paper = {m: PAPER_DELTA_M[m] for m in labels}
+    agree = ranking(_per_seed([{m: v + 3 * k for m, v in paper.items()} for k in range(3)]),
+                    labels, 0.95)
+    assert agree["spearman_per_seed"] == [1.0, 1.0, 1.0] and agree["outcome"] == "passed"
+    assert agree["paper_delta_m_pct"] == [177.6, 62.0, 58.5, 108.0, 175.3, 203.8]
+    # nearly the papers' order (two neighbours swapped at one seed): still above 0
+    swapped = [dict(paper), dict(paper, famo=70.0), dict(paper, dwa=180.0)]
+    near = ranking(_per_seed(swapped), labels, 0.95)
+    assert near["spearman_per_seed"][1] < 1 and near["outcome"] == "passed"
+    assert near["low"] > 0
+    reverse = ranking(_per_seed([{m: -v - k for m, v in paper.items()} for k in range(3)]),
+                      labels, 0.95)
+    assert reverse["spearman_per_seed"] == [-1.0, -1.0, -1.0] and reverse["outcome"] == "failed"
+    mixed = ranking(_per_seed([paper, {m: -v for m, v in paper.items()}, paper]), labels, 0.95)
+    assert mixed["outcome"] == "inconclusive" and mixed["low"] < 0 < mixed["high"]
+    one_seed = ranking(_per_seed([paper]), labels, 0.95)
+    assert one_seed["outcome"] == "inconclusive" and one_seed["low"] is None
+    # a seed whose Delta_m are all equal has no order: no interval, inconclusive
+    flat = ranking(_per_seed([paper, {m: 1.0 for m in labels}, paper]), labels, 0.95)
+    assert flat["spearman_per_seed"][1] is None and flat["outcome"] == "inconclusive"
+    # methods without a paper number (imtl_l) or without single-task networks are left out
+    some = ranking(_per_seed([{"ls": 1.0, "famo": 2.0, "imtl_l": 0.5}]),
+                   ["ls", "famo", "imtl_l"], 0.95)
+    assert some == {"methods": ["ls", "famo"], "checked": False,
+                    "why": "fewer than three run methods have a paper Delta_m%"}
+
+
+def test_ordering_is_a_verdict_at_medium_scale_only() -> None:
+    from reproductions.experiments.qm9 import PAPER_DELTA_M, Config, _verdicts, ranking
+
+    labels = ["ls", "nashmtl", "famo"]
+    rows = _per_seed([{m: -PAPER_DELTA_M[m] - k for m in labels} for k in range(3)])
+    ranks = ranking(rows, labels, 0.95)
+    medium = [v for v in _verdicts(Config.for_scale("medium"), rows, {}, ranks)
+              if "orders the methods" in v.claim]
+    assert len(medium) == 1 and medium[0].outcome == "failed" and medium[0].kind == "paper"
+    assert medium[0].n_seeds == 3 and medium[0].claim.startswith("[medium scale] ")
+    assert medium[0].paper == "famo 58.5 < nashmtl 62 < ls 177.6 (Nash-MTL Table 1 / FAMO Table 2)"
+    smoke = _verdicts(Config.for_scale("smoke"), rows, {}, ranks)
+    assert not any("orders the methods" in v.claim for v in smoke)
+    assert all(v.outcome != "failed" for v in smoke)
+
+
+def test_results_tables_put_the_papers_numbers_beside_ours() -> None:
+    from kb.models.run import Run
+    from kb.repro.runs import reference_runs
+    from kb.repro.sweep import results_table
+    from kb.site.results_page import results_for, results_table_html
+
+    # a sweep's single-method runs: our Delta_m% over seeds beside the paper's
+    runs = [Run(id=f"r{seed}", reproduction=RID, seed=seed, scale="smoke",
+                config={"methods": ["famo"]},
+                metrics={"per_seed": [{"seed": seed, "methods": {"famo": {
+                    "delta_m_pct": 10.0 + seed, "delta_m_vs_paper_stl_pct": 90.0}}}]})
+            for seed in (0, 1, 2)]
+    (row,) = results_table(None, RID, runs=runs)  # type: ignore[arg-type]
+    assert row.method == "famo" and row.paper == {"delta_m_pct": 58.5}
+    assert set(row.metrics) == {"delta_m_pct", "delta_m_vs_paper_stl_pct"}
+    assert row.metrics["delta_m_pct"].mean == pytest.approx(11.0)
+    assert row.metrics["delta_m_pct"].n == 3
+    # the site's results page from the bundled medium reference
+    ref = [r for r in reference_runs(RID) if r.scale == "medium"]
+    source, rows = results_for(RID, ref)
+    by = {r.method: r for r in rows}
+    assert {"ls", "nashmtl", "famo"} <= set(by) and source.startswith("bundled reference")
+    assert by["ls"].paper == {"delta_m_pct": 177.6}
+    html = results_table_html(source, rows)
+    # (the site escapes underscores in text)
+    assert "<th>paper: delta&#95;m&#95;pct</th>" in html and "<td>177.6</td>" in html

@@ -184,12 +184,31 @@
         var shape = a.querySelector("circle, rect, polygon");
         if (shape) { shape.classList.add("hit"); lit.push(shape); }
       });
-      if (!hits.length) return;
-      var box = hits[0].getBBox(), w = Math.max(full.w / 12, 120);
+      if (hits.length) focus(hits[0]);
+    }
+    function focus(a) {
+      var box = a.getBBox(), w = Math.max(full.w / 12, 120);
       view.w = Math.min(full.w, w); view.h = view.w * full.h / full.w;
       view.x = box.x + box.width / 2 - view.w / 2; view.y = box.y + box.height / 2 - view.h / 2;
       apply();
     }
+    // map.html#paper=KEY (a paper page's "Open the full research map"): that paper, lit
+    function fromHash() {
+      var m = /^#paper=(.+)$/.exec(location.hash);
+      if (!m) return;
+      var key = decodeURIComponent(m[1]);
+      var a = nodes.filter(function (n) {
+        return (n.getAttribute("href") || "").split("/").pop() === key + ".html";
+      })[0];
+      if (!a) return;
+      lit.forEach(function (el) { el.classList.remove("hit"); });
+      var shape = a.querySelector("circle");
+      lit = shape ? [shape] : [];
+      if (shape) shape.classList.add("hit");
+      found.textContent = "1 found";
+      focus(a);
+    }
+    window.addEventListener("hashchange", fromHash);
     var timer = null;
     find.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 150); });
     find.addEventListener("keydown", function (e) {
@@ -200,6 +219,7 @@
       }
     });
     apply();
+    fromHash();
   }
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll(".mtlkb-mapwrap"), setup);
