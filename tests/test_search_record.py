@@ -208,8 +208,8 @@ def test_impact_lists_stay_exact_with_the_record_column(tmp_kb: KB, monkeypatch)
     """Lists at test scale (a phrase in over 12 papers is broad; lists of 10): answered
     from the lists, the top k is FTS5's, also after comments another tool wrote outrank
     the listed papers through the record column alone."""
-    monkeypatch.setattr(topk, "SMALL", 12)
-    monkeypatch.setattr(topk, "LIST_LEN", 10)
+    monkeypatch.setattr(topk.lists, "SMALL", 12)
+    monkeypatch.setattr(topk.lists, "LIST_LEN", 10)
     assert len(WEIGHTS) == 7 and WEIGHTS[5] < WEIGHTS[0]  # record_text weighs below title
     rng = random.Random(3)
     with tmp_kb.write() as db:

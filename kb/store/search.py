@@ -18,9 +18,8 @@ if TYPE_CHECKING:
     # sqlite_utils is not imported here: `mtlkb search` runs on a plain connection.
     Connectable = sqlite3.Connection | sqlite_utils.Database
 
-SYNTAX = "\n".join(textwrap.wrap(
-    f"Query syntax. Searched: {SEARCHED}. Case, accents and word endings do not matter "
-    "(sogaard finds Søgaard).", 72)) + """
+SYNTAX = "\n".join(textwrap.wrap(f"Query syntax. Searched: {SEARCHED}.", 72)) + """
+Case, accents and word endings do not matter (sogaard finds Søgaard).
 
   word word      both words (AND is implied)
   "a phrase"     the words next to each other, in this order
