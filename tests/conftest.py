@@ -19,6 +19,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 LOCAL = ("file:", "data:", "about:", "blob:")  # what a page opened from file:// may request
 
 
+# The longest tests first: with pytest-xdist's worksteal, the worker that starts them keeps
+# them while the others take the short tests, so the run does not end with one worker alone
+# on a long test picked up last (the newcomer's fresh venv, the heaviest smoke runs).
+FIRST = ("test_newcomer.py", "test_exp_qm9.py", "test_exp_gradnorm_synthetic.py",
+         "test_exp_toy_pareto.py", "test_exp_mmoe_synthetic.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the longest test files first (see FIRST); the rest keep their order."""
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
+
+
 @pytest.fixture
 def tmp_kb(tmp_path: Path) -> KB:
     """An initialised, empty KB in a temporary folder."""

@@ -16,8 +16,10 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     assert len(result.metrics["T10"]["spearman_weights_vs_sigma_per_seed"]) == 3
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("threads", [1, 2])
+# a gradnorm smoke is ~45 s of CPU (three inner seeds of each task count):
+# seeds 1 and 2 each once, with the thread count the other does not use (seed 0 runs
+# with 1 thread in test_smoke_verdicts_hold), as toy-pareto and qm9 do
+@pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
 def test_smoke_never_fails(seed: int, threads: int) -> None:
     smoke_never_fails(RID, seed, threads)
 
