@@ -81,3 +81,22 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     yield go
     for c in contexts:
         c.close()
+
+
+@pytest.fixture
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The first phrase of each query the search's impact lists answered (``topk.top`` gave
+    a ranking rather than leaving it to FTS5)."""
+    from kb.store import topk
+
+    seen: list[str] = []
+    real = topk.top
+
+    def spy(conn: Any, shape: Any, limit: int, build: bool = False) -> Any:
+        got = real(conn, shape, limit, build)
+        if got is not None:
+            seen.append(shape.phrases()[0])
+        return got
+
+    monkeypatch.setattr(topk, "top", spy)
+    return seen

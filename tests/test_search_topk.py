@@ -9,7 +9,6 @@ import sqlite3
 import pytest
 
 from kb.config import KB
-from kb.store import search as search_mod
 from kb.store import topk
 from kb.store.search import fts_query, prepare_lists, search_results
 
@@ -68,22 +67,6 @@ def _reference(conn: sqlite3.Connection, text: str, k: int) -> list[tuple[float,
 def _ours(conn: sqlite3.Connection, text: str, k: int, build: bool = True):
     return sorted((round(h.score, 9), h.key)
                   for h in search_results(conn, text, limit=k, build=build).hits)
-
-
-@pytest.fixture
-def answered(monkeypatch) -> list[str]:
-    """The queries the lists answered (topk.top gave a ranking)."""
-    seen: list[str] = []
-    real = topk.top
-
-    def spy(conn, shape, limit, build=False):
-        got = real(conn, shape, limit, build)
-        if got is not None:
-            seen.append(shape.phrases()[0])
-        return got
-
-    monkeypatch.setattr(search_mod.topk, "top", spy)
-    return seen
 
 
 def _all_exact(conn: sqlite3.Connection, k: int = 5) -> None:
