@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,13 @@ from typing import Any
 import pytest
 
 from kb.config import KB
+
+# Before anything loads torch (nothing above does; its OpenMP runtime reads this once): a
+# torch thread waiting at the end of a parallel region sleeps instead of spinning. With
+# xdist's two workers on two cores, a 2-thread smoke run's spinning thread took the core the
+# other worker needed: a 2-thread gradnorm smoke beside a 1-thread one took 207 s, 20 s with
+# PASSIVE (benchmarks/README.md, suite time).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # Debian's chromium, installed by `.ci/setup --browser` (never a browser download).
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
