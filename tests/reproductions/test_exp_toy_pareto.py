@@ -44,30 +44,32 @@ def test_pareto_set_and_optimum() -> None:
     assert toy.on_front(np.array([[3.0, -8.37], [9.0, 9.0]]), 0.05).tolist() == [True, False]
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("toy")
-    config = runner.make_config("toy-pareto", "smoke", 0)
-    result = runner.execute("toy-pareto", config, torch.device("cpu"), out_dir=out)
-    return result, out
-
-
 def _assert_all_hold(result) -> None:
     assert len(result.verdicts) == 6 and all(v.kind == "sanity" for v in result.verdicts)
     assert_not_failed(result)
 
 
-def test_smoke_verdicts_hold(smoke) -> None:
-    result = smoke[0]
+def test_smoke_verdicts_hold_and_its_artifacts_are_written(tmp_path: Path) -> None:
+    # one test (not two on a shared fixture): xdist's workers would each run the fixture
+    result = runner.execute("toy-pareto", runner.make_config("toy-pareto", "smoke", 0),
+                            torch.device("cpu"), out_dir=tmp_path)
     _assert_all_hold(result)
     # the two comparative checks are decided over the three replicas of the starts
     compared = [v for v in result.verdicts if v.interval is not None]
     assert len(compared) == 2 and all(v.n_seeds == 3 for v in compared)
     assert len(result.metrics["nashmtl"]["replica_distance_to_front"]["famo"]) == 3
+    names = set(result.artifacts)
+    for setup in ("cagrad", "nashmtl"):
+        for kind in ("landscape", "objectives", "curves"):
+            assert {f"toy_{setup}_{kind}.png", f"toy_{setup}_{kind}.svg"} <= names
+    assert "metrics.json" in names
+    for name in names:
+        assert (tmp_path / name).stat().st_size > 0
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left
 
 
 # a toy smoke is 20k batched steps over three replicas of the starts: seeds 1 and 2 each
-# once, with the thread count the other did not use (the smoke fixture is seed 0, 1 thread)
+# once, with the thread count the other did not use (the test above is seed 0, 1 thread)
 @pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
 def test_smoke_never_fails_from_nearby_starts(seed: int, threads: int) -> None:
     # Another CPU rounds float32 differently in its last bits; a verdict that held only on
@@ -94,18 +96,6 @@ def test_thread_count_changes_nothing() -> None:
             return runner.execute("toy-pareto", cfg, torch.device("cpu")).metrics
 
     assert once(1) == once(2)
-
-
-def test_smoke_artifacts(smoke) -> None:
-    result, out = smoke
-    names = set(result.artifacts)
-    for setup in ("cagrad", "nashmtl"):
-        for kind in ("landscape", "objectives", "curves"):
-            assert {f"toy_{setup}_{kind}.png", f"toy_{setup}_{kind}.svg"} <= names
-    assert "metrics.json" in names
-    for name in names:
-        assert (Path(out) / name).stat().st_size > 0
-    assert not list(Path(out).glob(".*.tmp"))  # no half-written files left
 
 
 def test_seeded_runs_are_reproducible() -> None:
