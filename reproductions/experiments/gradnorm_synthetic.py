@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reproductions.experiments.common import adam
 from reproductions.methods import make_method
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result, Verdict
@@ -112,7 +113,7 @@ def train(method_name: str, T: int, config: Config, device: torch.device, bar: A
     net = TrunkNet(T).to(device)
     hp = {"alpha": config.alpha} if method_name == "gradnorm" else {}
     method = make_method(method_name, T, **hp)
-    opt = torch.optim.Adam([*net.parameters(), *method.parameters()], lr=config.lr)
+    opt = adam([*net.parameters(), *method.parameters()], lr=config.lr)
     shared = list(net.trunk.parameters())
     order = torch.Generator().manual_seed(seed + 1)
     ratios: list[list[float]] = []

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from reproductions.experiments.common import adam
 from reproductions.methods import UncertaintyWeighting
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result
@@ -80,7 +81,7 @@ def train_one(config: Config, seed: int, device: torch.device,
     uw = UncertaintyWeighting(2, init_log_var=0.0)
     uw.log_vars.data = uw.log_vars.data.to(device)
     log_vars = uw.log_vars
-    opt = torch.optim.Adam([*model.parameters(), *uw.parameters()], lr=config.lr)
+    opt = adam([*model.parameters(), *uw.parameters()], lr=config.lr)
     Xt, Y1t, Y2t = (torch.from_numpy(a).to(device) for a in (X, Y1, Y2))
     n_batches = config.n // config.batch_size
     history: dict[str, list[float]] = {"loss": [], "std_1": [], "std_2": []}

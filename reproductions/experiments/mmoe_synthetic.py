@@ -55,6 +55,7 @@ import torch
 from torch import nn
 
 from reproductions.architectures import PLE, HardSharing, MMoE, mlp
+from reproductions.experiments.common import adam
 from reproductions.methods import make_method
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result, Verdict
@@ -131,7 +132,7 @@ def train_eval(model: nn.Module, x: torch.Tensor, y: torch.Tensor, xt: torch.Ten
                ) -> tuple[list[float], list[float]]:
     """Train with equal weights; the test MSE of each task and the training-loss curve."""
     method = make_method("ls", 2)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    opt = adam(model.parameters(), lr=config.lr)
     g = torch.Generator().manual_seed(seed)
     curve = []
     for step in range(config.steps):

@@ -64,7 +64,7 @@ import torch
 
 from reproductions.architectures.mpnn import QM9MPNN
 from reproductions.data import qm9 as qdata
-from reproductions.experiments.common import NEWER_METHODS, build_method
+from reproductions.experiments.common import NEWER_METHODS, adam, build_method
 from reproductions.runner import RunContext
 from reproductions.spec import ExperimentConfig, Result, Verdict
 from reproductions.stats import decide, outcome_of, paired_interval
@@ -341,7 +341,7 @@ def train_one(config: Config, label: str, columns: list[int], seed: int,
     groups = [{"params": list(model.parameters()), "lr": config.lr}]
     if method.parameters():
         groups.append({"params": method.parameters(), "lr": config.method_lr})
-    opt = torch.optim.Adam(groups)
+    opt = adam(groups)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
         opt, mode="min", factor=config.plateau_factor, patience=config.plateau_patience,
         min_lr=config.min_lr)
