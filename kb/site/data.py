@@ -13,6 +13,8 @@ import heapq
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import neg, sub
 from pathlib import Path
 from typing import Any
 
@@ -252,29 +254,59 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
     """Papers sharing authors (weight 2) and topics (weight 1): (key, authors, topics).
 
     For a prolific author or a big topic only the 2 x TOPIC_WINDOW papers nearest in year
-    are looked at, so the cost per paper stays bounded at thousands of papers.
+    are looked at, so the cost per paper stays bounded at thousands of papers. Computed for
+    every paper at once (:func:`all_related`, once per build) and read from there.
     """
-    p = data.by_key[key]
-    year = p.year or 0
-    shared_a: Counter[str] = Counter()
-    shared_t: Counter[str] = Counter()
-    for counter, index, names in (
-        (shared_a, data.by_year(data.author_papers, "_a"), [display_name(a) for a in p.authors]),
-        (shared_t, data.by_year(data.topic_papers, "_t"), p.topics),
-    ):
-        for name in names:
-            members = index.get(name, [])
-            if len(members) > 2 * TOPIC_WINDOW:
-                i = bisect.bisect_left(members, (year, key))
-                members = members[max(0, i - TOPIC_WINDOW): i + TOPIC_WINDOW + 1]
-            for _, k in members:
-                counter[k] += 1
-    shared_a.pop(key, None)
-    shared_t.pop(key, None)
+    return all_related(data, limit).get(key, [])
+
+
+def all_related(data: SiteData, limit: int = 8) -> dict[str, list[tuple[str, int, int]]]:
+    """:func:`related` of every paper, in one pass over the author and topic indexes."""
+    name = f"related:{limit}"
+    if name in data._cache:
+        return data._cache[name]
     years = data.year_of()
-    scored = [(-(2 * shared_a[k] + shared_t[k]), abs(years[k] - year), k)
-              for k in shared_a.keys() | shared_t.keys()]
-    return [(k, shared_a[k], shared_t[k]) for _, _, k in heapq.nsmallest(limit, scored)]
+    groups = []
+    for index_name, members in (("_a", data.author_papers), ("_t", data.topic_papers)):
+        index = data.by_year(members, index_name)
+        groups.append({g: (pairs, [k for _, k in pairs]) for g, pairs in index.items()})
+    authors_of, topics_of = groups
+    empty: tuple[list, list] = ([], [])
+    big = 2 * TOPIC_WINDOW
+    out: dict[str, list[tuple[str, int, int]]] = {}
+    for p in data.papers:
+        key = p.key
+        if key is None:
+            continue
+        year = p.year or 0
+        counts = []
+        for index, names in ((authors_of, [display_name(a) for a in p.authors]),
+                             (topics_of, p.topics)):
+            chunks = []
+            for g in names:
+                pairs, keys = index.get(g, empty)
+                if len(pairs) > big:
+                    i = bisect.bisect_left(pairs, (year, key))
+                    chunks.append(keys[max(0, i - TOPIC_WINDOW): i + TOPIC_WINDOW + 1])
+                else:
+                    chunks.append(keys)
+            counted = Counter(chain.from_iterable(chunks))  # counted in C
+            counted.pop(key, None)
+            counts.append(counted)
+        shared_a, shared_t = counts
+        score = shared_t.copy()
+        for k, n in shared_a.items():
+            score[k] += 2 * n
+        if not score:
+            out[key] = []
+            continue
+        # (-score, |year difference|, key) of every candidate, built by C-level maps
+        ks = list(score)
+        dys = map(abs, map(sub, [years[k] for k in ks], repeat(year)))
+        scored = zip(map(neg, score.values()), dys, ks, strict=True)
+        out[key] = [(k, shared_a[k], shared_t[k]) for _, _, k in heapq.nsmallest(limit, scored)]
+    data._cache[name] = out
+    return out
 
 
 def latest_full_run(kb: KB, summary: RunSummary | None) -> Run | None:

@@ -38,6 +38,7 @@ class NoteCache:
         self.version = _code_version()
         self.entries: dict[str, str] = {}
         self.used: dict[str, str] = {}
+        self.last: str | None = None  # the digest of the latest render
         if path is not None:
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
@@ -52,7 +53,13 @@ class NoteCache:
         if html is None:
             html = fn()
         self.used[digest] = html
+        self.last = digest
         return html
+
+    def keep(self, digest: str | None) -> None:
+        """Keep the entry of a page that was not generated again (its note unchanged)."""
+        if digest is not None and digest in self.entries:
+            self.used[digest] = self.entries[digest]
 
     def save(self) -> None:
         """Write the entries used by this build (a deleted note's entry goes)."""
