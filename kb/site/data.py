@@ -22,7 +22,8 @@ from kb.config import KB
 from kb.models import Paper, PaperVersion
 from kb.models.reproduction import LinkedReproduction, ReproductionRuns
 from kb.models.run import Run, RunSummary
-from kb.repro.links import linked_papers, linked_reproductions
+from kb.models.social import SocialRecord
+from kb.repro.links import all_linked_reproductions, linked_papers
 from kb.repro.runs import get_run, runs_for
 from kb.site.escape import slug
 from kb.site.names import display_name
@@ -76,6 +77,7 @@ class SiteData:
     future_out: dict[str, list[str]]
     _cache: dict[str, Any] = field(default_factory=dict)
     note_cache: Any = None  # kb.site.note_cache.NoteCache, set by the generator
+    related_file: Path | None = None  # where all_related keeps its result between builds
 
     def versions_of(self, key: str) -> list[PaperVersion]:
         """Paper ``key``'s versions (a preprint and its published version; issue 15)."""
@@ -164,7 +166,6 @@ def group_of(last_name: str) -> str:
 
 # -- the whole ---------------------------------------------------------------------------
 def gather(kb: KB) -> SiteData:
-    from kb.core.social import social_record
     from kb.notes.index import sync_notes as refresh_notes
     from kb.store.papers import list_papers
 
@@ -175,12 +176,14 @@ def gather(kb: KB) -> SiteData:
     notes: dict[str, NoteInfo] = {}
     social: dict[str, dict[str, Any]] = {}
     repros: dict[str, list[LinkedReproduction]] = {}
+    socials = store_social.all_social_records(kb.conn)
+    linked = all_linked_reproductions(kb)
     for p in papers:
         key = p.key
         assert key is not None
         notes[key] = indexed.get(key) or NoteInfo()
-        social[key] = social_record(kb, key)
-        repros[key] = linked_reproductions(kb, key)
+        social[key] = (socials.get(key) or SocialRecord()).public_dict()
+        repros[key] = linked.get(key, [])
 
     author_papers: dict[str, list[str]] = defaultdict(list)
     author_group: dict[str, str] = {}
@@ -261,10 +264,38 @@ def related(data: SiteData, key: str, limit: int = 8) -> list[tuple[str, int, in
 
 
 def all_related(data: SiteData, limit: int = 8) -> dict[str, list[tuple[str, int, int]]]:
-    """:func:`related` of every paper, in one pass over the author and topic indexes."""
+    """:func:`related` of every paper, in one pass over the author and topic indexes; kept
+    in ``data.related_file`` (when set) with a digest of what it is computed from (each
+    paper's key, year, authors and topics, in order), and read from there while that holds."""
+    import json
+
+    from kb.site.page_cache import code_version, digest
+
     name = f"related:{limit}"
     if name in data._cache:
         return data._cache[name]
+    inputs = digest((code_version(), limit, TOPIC_WINDOW, [
+        (p.key, p.year, [display_name(a) for a in p.authors], p.topics) for p in data.papers]))
+    if data.related_file is not None:
+        try:
+            raw = json.loads(data.related_file.read_text(encoding="utf-8"))
+            if raw.get("inputs") == inputs:
+                kept = {k: [tuple(x) for x in v] for k, v in raw["related"].items()}
+                data._cache[name] = kept
+                return kept
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            pass
+    out = _compute_related(data, limit)
+    data._cache[name] = out
+    if data.related_file is not None:
+        tmp = data.related_file.with_name(data.related_file.name + ".tmp")
+        tmp.write_text(json.dumps({"inputs": inputs, "related": out}, separators=(",", ":")),
+                       encoding="utf-8")
+        tmp.replace(data.related_file)
+    return out
+
+
+def _compute_related(data: SiteData, limit: int) -> dict[str, list[tuple[str, int, int]]]:
     years = data.year_of()
     groups = []
     for index_name, members in (("_a", data.author_papers), ("_t", data.topic_papers)):
@@ -305,7 +336,6 @@ def all_related(data: SiteData, limit: int = 8) -> dict[str, list[tuple[str, int
         dys = map(abs, map(sub, [years[k] for k in ks], repeat(year)))
         scored = zip(map(neg, score.values()), dys, ks, strict=True)
         out[key] = [(k, shared_a[k], shared_t[k]) for _, _, k in heapq.nsmallest(limit, scored)]
-    data._cache[name] = out
     return out
 
 

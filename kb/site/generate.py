@@ -42,6 +42,7 @@ ASSETS = {
 
 NOTE_CACHE = "notes_html.json"
 PAGE_CACHE = "pages_inputs.json"
+RELATED_CACHE = "related.json"
 PAGES_MANIFEST = "pages_manifest.json"
 
 
@@ -169,6 +170,7 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     data = gather(kb)
     data.note_cache = NoteCache(docs.parent / NOTE_CACHE if docs_dir is None else None)
     cache = PageCache(docs.parent / PAGE_CACHE if docs_dir is None else None)
+    data.related_file = docs.parent / RELATED_CACHE if docs_dir is None else None
     stats.papers = len(data.papers)
     artifacts = Artifacts(kb.root)
 
