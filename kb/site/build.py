@@ -422,38 +422,37 @@ def sync_tree(src: Path, dst: Path, manifest: Path | None = None) -> SyncStats:
     if manifest is not None:
         manifest.unlink(missing_ok=True)
     now: dict[str, list[int]] = {}
-    for dirpath, _dirs, files in os.walk(src):
-        for name in files:
-            s = Path(dirpath) / name
-            rel = s.relative_to(src).as_posix()
-            seen.add(rel)
-            d = dst / rel
-            try:
-                st_s = s.stat()
-                st_d = d.stat()
-                sig = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
-                same = known.get(rel) == sig or (
-                    st_s.st_size == st_d.st_size and s.read_bytes() == d.read_bytes())
-            except OSError:
-                same = False
-            if same:
-                stats.unchanged += 1
-                now[rel] = sig
-                continue
-            d.parent.mkdir(parents=True, exist_ok=True)
-            tmp = d.with_name(f".{d.name}.mtlkb-tmp")
-            shutil.copyfile(s, tmp)
-            os.replace(tmp, d)
-            stats.written.append(rel)
-            st_d = d.stat()
-            now[rel] = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
+    # plain strings and os.stat: Path objects for 2 x 5,000 files cost more than the stats
+    for rel, s in _files_under(str(src)):
+        seen.add(rel)
+        d = os.path.join(dst, rel)
+        try:
+            st_s = os.stat(s)
+            st_d = os.stat(d)
+            sig = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
+            same = known.get(rel) == sig or (
+                st_s.st_size == st_d.st_size and _same_bytes(s, d))
+        except OSError:
+            same = False
+        if same:
+            stats.unchanged += 1
+            now[rel] = sig
+            continue
+        os.makedirs(os.path.dirname(d), exist_ok=True)
+        tmp = os.path.join(os.path.dirname(d), f".{os.path.basename(d)}.mtlkb-tmp")
+        shutil.copyfile(s, tmp)
+        os.replace(tmp, d)
+        stats.written.append(rel)
+        st_d = os.stat(d)
+        now[rel] = [st_s.st_size, st_s.st_mtime_ns, st_d.st_size, st_d.st_mtime_ns]
     if dst.is_dir():
         for dirpath, _dirs, files in os.walk(dst, topdown=False):
+            prefix = os.path.relpath(dirpath, dst).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
             for name in files:
-                d = Path(dirpath) / name
-                rel = d.relative_to(dst).as_posix()
+                rel = prefix + name
                 if rel not in seen:
-                    d.unlink()
+                    os.unlink(os.path.join(dirpath, name))
                     stats.removed.append(rel)
             if Path(dirpath) != dst:
                 try:
@@ -463,6 +462,20 @@ def sync_tree(src: Path, dst: Path, manifest: Path | None = None) -> SyncStats:
     if manifest is not None:
         manifest.write_text(json.dumps(now, separators=(",", ":")), encoding="utf-8")
     return stats
+
+
+def _files_under(root: str) -> Iterator[tuple[str, str]]:
+    """(``/``-separated path relative to ``root``, full path) of every file, in os.walk order."""
+    for dirpath, _dirs, files in os.walk(root):
+        prefix = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in files:
+            yield prefix + name, os.path.join(dirpath, name)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
 
 
 @dataclass

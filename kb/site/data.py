@@ -27,7 +27,6 @@ from kb.repro.links import all_linked_reproductions, linked_papers
 from kb.repro.runs import get_run, runs_for
 from kb.site.escape import slug
 from kb.site.names import display_name
-from kb.store import notes as store_notes
 from kb.store import social as store_social
 from kb.store.topics import stored_topics
 from kb.store.versions import all_versions
@@ -113,15 +112,13 @@ def indexed_notes(kb: KB) -> dict[str, NoteInfo]:
     """Every note the index knows (sync it first), by paper key, in one pass."""
     from kb.notes.status import list_notes
 
-    futures = dict(store_notes.futures(kb.db))
     out = {}
     for item in list_notes(kb):
-        path = kb.root / item["path"]
-        out[item["key"]] = NoteInfo(
-            exists=True, path=path, body=note_body(path), answered=item["answered"],
-            questions=item["questions"], minutes=item["minutes"] or 0,
-            read_on=item["read_on"],
-            future=[r.ref for r in futures.get(item["key"], []) if r.ref],
+        path = kb.root / item.path
+        out[item.key] = NoteInfo(
+            exists=True, path=path, body=note_body(path), answered=item.answered,
+            questions=item.questions, minutes=item.minutes or 0, read_on=item.read_on,
+            future=[r.ref for r in item.future if r.ref],
         )
     return out
 
