@@ -223,3 +223,26 @@ def test_repack_equals_a_full_pack():
     grown = dict(before)
     grown[sorted(before)[0]] = [*before[sorted(before)[0]], {"location": "x", "text": "y"}]
     assert repack(state, before, grown) is None
+
+
+def test_note_cache_keeps_a_few_new_notes_in_a_small_file(tmp_path: Path):
+    from kb.site.note_cache import SAVE_FRESH, NoteCache
+
+    path = tmp_path / "notes_html.json"
+    small = tmp_path / "notes_html.add.json"
+    first = NoteCache(path)
+    for i in range(3):
+        first.render(f"note {i}", lambda i=i: f"<p>{i}</p>")
+    first.save()
+    assert small.is_file() and not path.exists()
+    second = NoteCache(path)
+    calls: list[str] = []
+    for i in range(3):
+        assert second.render(f"note {i}", lambda: calls.append("x") or "") == f"<p>{i}</p>"
+    assert calls == []
+    for i in range(3, 4 + SAVE_FRESH):  # more than SAVE_FRESH new notes: one big file again
+        second.render(f"note {i}", lambda i=i: f"<p>{i}</p>")
+    second.save()
+    assert path.is_file() and not small.exists()
+    third = NoteCache(path)
+    assert len(third.entries) == 4 + SAVE_FRESH

@@ -22,7 +22,6 @@ from kb.config import KB
 from kb.models import Paper, PaperVersion
 from kb.models.reproduction import LinkedReproduction, ReproductionRuns
 from kb.models.run import Run, RunSummary
-from kb.models.social import SocialRecord
 from kb.repro.links import all_linked_reproductions, linked_papers
 from kb.repro.runs import get_run, runs_for
 from kb.site.escape import slug
@@ -179,7 +178,8 @@ def gather(kb: KB) -> SiteData:
         key = p.key
         assert key is not None
         notes[key] = indexed.get(key) or NoteInfo()
-        social[key] = (socials.get(key) or SocialRecord()).public_dict()
+        found = socials.get(key)
+        social[key] = found.public_dict() if found else _no_social()
         repros[key] = linked.get(key, [])
 
     author_papers: dict[str, list[str]] = defaultdict(list)
@@ -223,6 +223,11 @@ def gather(kb: KB) -> SiteData:
         taxonomy=taxonomy, collections=collections,
         reproductions=gather_reproductions(kb), future_in=dict(future_in), future_out=future_out,
     )
+
+
+def _no_social() -> dict[str, Any]:
+    """``SocialRecord().public_dict()``, without a model per paper (most papers have none)."""
+    return {"vote": 0, "saved": False, "collections": [], "reviews": []}
 
 
 def _resolver(papers: list[Paper]):

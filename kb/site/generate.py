@@ -24,7 +24,7 @@ from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
 from kb.site.note_cache import NoteCache
 from kb.site.page_cache import PageCache
 from kb.site.page_cache import digest as page_digest
-from kb.site.page_inputs import author_group_inputs, topic_inputs
+from kb.site.page_inputs import author_group_inputs, map_inputs, topic_inputs
 from kb.site.paper_page import paper_page
 from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
@@ -138,11 +138,12 @@ class Staging:
         if not self.docs.is_dir():
             return
         for dirpath, _dirnames, filenames in os.walk(self.docs, topdown=False):
+            prefix = os.path.relpath(dirpath, self.docs).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
             for name in filenames:
-                path = Path(dirpath) / name
-                rel = path.relative_to(self.docs).as_posix()
+                rel = prefix + name
                 if rel not in self.expected:
-                    path.unlink()
+                    os.unlink(os.path.join(dirpath, name))
                     self.stats.removed.append(rel)
             if Path(dirpath) != self.docs:
                 try:
@@ -185,8 +186,8 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.write("reproductions.md", pages.reproductions_page(data))
     st.write("results.md", results_page(data))
     st.write("tags.md", pages.tags_page())
-    svg, shown = build_map(data)
-    st.write("map.md", pages.map_page(svg, shown, len(data.papers)))
+    cached_write(st, cache, "map.md", map_inputs(data),
+                 lambda: pages.map_page(*build_map(data), len(data.papers)))
 
     paper_pages(data, st, cache, artifacts)
     for rel, page in institution_pages(data):  # issue 16

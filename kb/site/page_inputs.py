@@ -105,3 +105,18 @@ def author_group_inputs(data: SiteData, group: str, names: list[str]) -> Any:
             [(n, data.author_slug.get(n), [(k, seen[k]) for k in data.author_papers.get(n, [])])
              for n in names],
             _author_refs(data, keys))
+
+
+def map_inputs(data: SiteData) -> Any:
+    """Everything the whole research map (``map.md``) reads: every paper in the build's order
+    (author and institution positions sum over it) with what is shown of it, the authors'
+    and institutions' anchors, the topic tables."""
+    from kb.site.paper_record import record_data
+
+    if "topic_tables" not in data._cache:
+        data._cache["topic_tables"] = _topic_tables(data)
+    seen = shown(data)
+    return ("map", data._cache["topic_tables"], [(p.key, seen[p.key or ""]) for p in data.papers],
+            sorted((n, data.author_group.get(n), data.author_slug.get(n))
+                   for n in data.author_papers),
+            sorted(record_data(data).institution_slug.items()))
