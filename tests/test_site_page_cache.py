@@ -246,3 +246,32 @@ def test_note_cache_keeps_a_few_new_notes_in_a_small_file(tmp_path: Path):
     assert path.is_file() and not small.exists()
     third = NoteCache(path)
     assert len(third.entries) == 4 + SAVE_FRESH
+
+
+@pytest.mark.parametrize("other_writer", [False, True])
+def test_write_index_repacks_only_the_entries_it_packed(tmp_path: Path, monkeypatch,
+                                                        other_writer: bool):
+    from kb.site import search_index
+    from kb.site.search_index import EntryCache, index_json, write_index
+
+    entries, state, site = tmp_path / "entries.json", tmp_path / "packed.json", tmp_path / "site"
+    cache = EntryCache(entries)
+    cache.pages, cache.config = _entries(random.Random(3), 6), {"lang": ["en"]}
+    write_index(site, cache, state)
+    if other_writer:  # e.g. an older mtlkb: the packed postings no longer describe the file
+        other = EntryCache(entries).load()
+        url = sorted(other.pages)[0]
+        other.pages[url] = [{"location": url, "title": "Other", "text": "otherword"}]
+        other.save()
+    packs: list[int] = []
+    real = search_index.pack
+    monkeypatch.setattr(search_index, "pack", lambda es: packs.append(1) or real(es))
+    again = EntryCache(entries).load()
+    before = dict(again.pages)
+    url = sorted(again.pages)[1]
+    again.pages[url] = [{**e, "text": e["text"] + " newword"} for e in again.pages[url]]
+    write_index(site, again, state, before)
+    assert packs == ([1] if other_writer else [])
+    monkeypatch.setattr(search_index, "pack", real)
+    expected = index_json(again.config, again.entries())
+    assert (site / "search" / "search_index.json").read_text(encoding="utf-8") == expected

@@ -19,6 +19,7 @@ delta-encoded in decimal and joined by ``.``. ``docs`` stays empty, so Material'
 from __future__ import annotations
 
 import bisect
+import hashlib
 import html
 import json
 import re
@@ -204,26 +205,35 @@ class EntryCache:
         self.path = path
         self.pages: dict[str, list[Entry]] = {}
         self.config: dict[str, Any] = {}
+        self.digest: str | None = None  # of the file as loaded, then as saved
 
     def load(self) -> EntryCache:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            data = self.path.read_bytes()
+            raw = json.loads(data)
             self.pages, self.config = dict(raw["pages"]), dict(raw["config"])
+            self.digest = _digest(data)
         except (OSError, ValueError, KeyError, TypeError):
-            self.pages, self.config = {}, {}
+            self.pages, self.config, self.digest = {}, {}, None
         return self
 
     def save(self) -> None:
+        data = json.dumps({"config": self.config, "pages": self.pages},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"config": self.config, "pages": self.pages},
-                                  ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(data)
         tmp.replace(self.path)
+        self.digest = _digest(data)
 
     def entries(self) -> list[Entry]:
         return [e for url in sorted(self.pages) for e in self.pages[url]]
 
 
 PACKED_NAME = "search_packed.json"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def write_index(site_dir: Path, cache: EntryCache, packed_state: Path | None = None,
@@ -235,10 +245,13 @@ def write_index(site_dir: Path, cache: EntryCache, packed_state: Path | None = N
     """
     packed = None
     if packed_state is not None:
-        if before is not None:
+        if before is not None and cache.digest is not None:
             try:
-                packed = repack(json.loads(packed_state.read_text(encoding="utf-8")),
-                                before, cache.pages)
+                old = json.loads(packed_state.read_text(encoding="utf-8"))
+                # the postings of exactly the entries loaded (another writer of the
+                # entry cache, an older mtlkb say, leaves them out of step)
+                if old.get("entries") == cache.digest:
+                    packed = repack(old, before, cache.pages)
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 packed = None
         packed_state.unlink(missing_ok=True)  # written again once the cache is saved
@@ -251,7 +264,8 @@ def write_index(site_dir: Path, cache: EntryCache, packed_state: Path | None = N
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
     cache.save()
     if packed_state is not None:
-        state = {"layout": [[url, len(cache.pages[url])] for url in sorted(cache.pages)],
+        state = {"entries": cache.digest,
+                 "layout": [[url, len(cache.pages[url])] for url in sorted(cache.pages)],
                  "terms": packed["terms"], "title": packed["title"], "text": packed["text"]}
         tmp = packed_state.with_name(packed_state.name + ".tmp")
         tmp.write_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")),
