@@ -275,3 +275,25 @@ def test_write_index_repacks_only_the_entries_it_packed(tmp_path: Path, monkeypa
     monkeypatch.setattr(search_index, "pack", real)
     expected = index_json(again.config, again.entries())
     assert (site / "search" / "search_index.json").read_text(encoding="utf-8") == expected
+
+
+def test_front_cache_gives_the_front_matter_only_of_an_unchanged_file(tmp_path: Path):
+    import os
+
+    from kb.site.front_cache import FrontCache
+
+    page = tmp_path / "p.md"
+    page.write_text("---\ntitle: A\ntags:\n  - t\n---\n\nbody\n", encoding="utf-8")
+    cache = FrontCache(tmp_path / "front.json")
+    cache.put("p.md", str(page), {"title": "A", "tags": ["t"]})
+    cache.save()
+    again = FrontCache(tmp_path / "front.json")
+    meta = again.get("p.md", str(page))
+    assert meta == {"title": "A", "tags": ["t"]}
+    meta["tags"].append("changed by a plugin")  # a copy: the cache keeps what was parsed
+    assert again.get("p.md", str(page)) == {"title": "A", "tags": ["t"]}
+    st = page.stat()
+    page.write_text("---\ntitle: B\ntags:\n  - t\n---\n\nbody\n", encoding="utf-8")
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert again.get("p.md", str(page)) is None
+    assert again.get("q.md", str(tmp_path / "q.md")) is None
