@@ -297,3 +297,24 @@ def test_front_cache_gives_the_front_matter_only_of_an_unchanged_file(tmp_path: 
     os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert again.get("p.md", str(page)) is None
     assert again.get("q.md", str(tmp_path / "q.md")) is None
+
+
+def test_a_page_another_writer_left_in_the_manifest_is_generated_again(site_kb: KB, tmp_path,
+                                                                         monkeypatch):
+    """An older mtlkb generating into the same staging folder updates the manifest too: the
+    page is kept only if it holds the text its recorded inputs produced."""
+    import hashlib
+
+    r = Rebuilds(site_kb, tmp_path, monkeypatch)
+    page = r.docs / "papers" / "loner2019.md"
+    good = page.read_bytes()
+    other = good.replace(b"An unrelated paper", b"An older generator's title")
+    page.write_bytes(other)
+    manifest = site_kb.root / ".staging" / "pages_manifest.json"
+    known = json.loads(manifest.read_text(encoding="utf-8"))
+    st = page.stat()
+    known["papers/loner2019.md"] = [st.st_size, st.st_mtime_ns, hashlib.sha1(other).hexdigest()]
+    manifest.write_text(json.dumps(known), encoding="utf-8")
+    written, _ = r.rebuild()
+    assert written == {"papers/loner2019.md"}
+    assert page.read_bytes() == good

@@ -105,11 +105,13 @@ class Staging:
         st = path.stat()
         self.now[rel] = [st.st_size, st.st_mtime_ns, digest]
 
-    def keep(self, rel: str) -> bool:
+    def keep(self, rel: str, sha1: str) -> bool:
         """Count ``rel`` as generated and unchanged without its text, when its file is as
-        the last generation left it (size and mtime in the manifest); else False."""
+        the last generation left it (size and mtime in the manifest) and holds the text
+        hashing to ``sha1`` (what was there when its inputs were recorded: another writer
+        of the staging folder, an older mtlkb say, may have left other bytes); else False."""
         known = self.known.get(rel)
-        if known is None or rel in self.expected:
+        if known is None or known[2] != sha1 or rel in self.expected:
             return False
         try:
             st = os.stat(self.docs / rel)
@@ -223,9 +225,10 @@ def cached_write(st: Staging, cache: PageCache, rel: str, inputs: object,
     """Write ``make()`` at ``rel``, unless the page's inputs and staged file are those the
     last build left (then the page is kept without being generated)."""
     digest = page_digest(inputs)
-    if cache.recorded(rel, digest) is None or not st.keep(rel):
+    entry = cache.recorded(rel, digest)
+    if entry is None or not st.keep(rel, entry[2]):
         st.write(rel, make())
-    cache.record(rel, digest)
+    cache.record(rel, digest, st.now[rel][2])
 
 
 def paper_pages(data: SiteData, st: Staging, cache: PageCache, artifacts: Artifacts) -> None:
@@ -243,13 +246,13 @@ def paper_pages(data: SiteData, st: Staging, cache: PageCache, artifacts: Artifa
             continue
         digest = page_digest(paper_inputs(data, p, related.get(key, [])))
         entry = cache.recorded(rel, digest)
-        if entry is not None and st.keep(rel):
+        if entry is not None and st.keep(rel, entry[2]):
             data.note_cache.keep(entry[1])
-            cache.record(rel, digest, entry[1])
+            cache.record(rel, digest, entry[2], entry[1])
             continue
         data.note_cache.last = None
         st.write(rel, paper_page(data, p, artifacts))
-        cache.record(rel, digest, data.note_cache.last)
+        cache.record(rel, digest, st.now[rel][2], data.note_cache.last)
 
 
 def redirect_html(key: str) -> str:

@@ -45,7 +45,8 @@ def digest(inputs: object) -> str:
 
 
 class PageCache:
-    """docs-relative path -> [input digest, note-cache digest or None], kept across builds."""
+    """docs-relative path -> [input digest, note-cache digest or None, sha1 of the page's
+    text], kept across builds."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -61,12 +62,13 @@ class PageCache:
                 self.known = {}
 
     def recorded(self, rel: str, key: str) -> list | None:
-        """What was recorded for ``rel`` when its inputs had the digest ``key``, or None."""
+        """``[key, note digest, sha1 of the page's text]`` recorded for ``rel`` when its
+        inputs had the digest ``key``, or None."""
         entry = self.known.get(rel)
-        return entry if entry and entry[0] == key else None
+        return entry if entry and len(entry) == 3 and entry[0] == key else None
 
-    def record(self, rel: str, key: str, note: str | None = None) -> None:
-        self.now[rel] = [key, note]
+    def record(self, rel: str, key: str, sha1: str, note: str | None = None) -> None:
+        self.now[rel] = [key, note, sha1]
 
     def save(self) -> None:
         if self.path is None or self.now == self.known:
