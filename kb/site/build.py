@@ -180,11 +180,7 @@ def _front_hash(path: Path) -> str:
 
 
 def _docs_files(docs: Path) -> set[str]:
-    out = set()
-    for dirpath, _dirs, files in os.walk(docs):
-        for name in files:
-            out.add((Path(dirpath) / name).relative_to(docs).as_posix())
-    return out
+    return {rel for rel, _path in _files_under(str(docs))}
 
 
 @dataclass
