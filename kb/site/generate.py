@@ -1,7 +1,10 @@
 """Write the site's Markdown pages (and assets, run plots) into the staging docs folder.
 
 Every file is compared with what is on disk before writing: a page whose inputs did not
-change is not rewritten (its mtime stays), and files no longer produced are removed.
+change is not rewritten (its mtime stays), and files no longer produced are removed. Paper,
+topic and author-letter pages and the whole map are not even generated when a digest of what
+they read is the last build's and their staged file is as that build left it
+(:mod:`kb.site.page_cache`, :mod:`kb.site.page_inputs`).
 """
 
 from __future__ import annotations
