@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def code_version() -> str:
         for path in sorted(root.glob(pattern)):
             h.update(path.name.encode())
             h.update(path.read_bytes())
+    h.update(sys.version.encode())  # escaping and slugs use the Unicode database
     for dist in _DISTS:
         try:
             h.update(version(dist).encode())
