@@ -8,7 +8,12 @@ manually, rows of ``paper_reproductions`` (SQL in :mod:`kb.store.links`).
 from __future__ import annotations
 
 from kb.config import KB, KBError
-from kb.models.reproduction import LinkedPaper, LinkedReproduction, ReproductionLink
+from kb.models.reproduction import (
+    LinkedPaper,
+    LinkedReproduction,
+    PaperIds,
+    ReproductionLink,
+)
 from kb.repro.runs import reproduction_summary
 from kb.store import links
 from kb.store.lookup import resolve_key
@@ -20,8 +25,27 @@ def linked_reproduction_ids(kb: KB, paper_key: str) -> dict[str, str]:
     the reproductions still registered."""
     if not kb.has_store:
         return {}
+    return _linked_ids(paper_key, links.paper_ids(kb.conn, paper_key),
+                       links.manual_links(kb.conn, paper_key), set(registry.ids()))
+
+
+def all_linked_reproduction_ids(kb: KB) -> dict[str, dict[str, str]]:
+    """:func:`linked_reproduction_ids` of every paper linked to any, in two queries."""
+    if not kb.has_store:
+        return {}
+    manual = links.all_manual_links(kb.conn)
+    known = set(registry.ids())
+    out = {}
+    for paper in links.all_paper_ids(kb.conn):
+        found = _linked_ids(paper.key, paper, manual.get(paper.key, []), known)
+        if found:
+            out[paper.key] = found
+    return out
+
+
+def _linked_ids(paper_key: str, paper: PaperIds | None, manual: list[tuple[str, str]],
+                known: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    paper = links.paper_ids(kb.conn, paper_key)
     if paper is not None:
         for r in registry.REPRODUCTIONS:
             if paper.arxiv_id and registry.strip_version(paper.arxiv_id) in r.arxiv_ids:
@@ -30,9 +54,9 @@ def linked_reproduction_ids(kb: KB, paper_key: str) -> dict[str, str]:
                 found.setdefault(r.id, "doi")
             elif paper_key in r.paper_keys:
                 found.setdefault(r.id, "registry")
-    for repro_id, source in links.manual_links(kb.conn, paper_key):
+    for repro_id, source in manual:
         found.setdefault(repro_id, source)
-    known = set(registry.ids())  # a manual link to a reproduction since removed is skipped
+    # a manual link to a reproduction since removed is skipped
     return {k: v for k, v in found.items() if k in known}
 
 
@@ -44,6 +68,20 @@ def linked_reproductions(kb: KB, paper_key: str) -> list[LinkedReproduction]:
                            source=source)
         for repro_id, source in linked_reproduction_ids(kb, paper_key).items()
     ]
+
+
+def all_linked_reproductions(kb: KB) -> dict[str, list[LinkedReproduction]]:
+    """:func:`linked_reproductions` of every paper linked to any (the site reads them all)."""
+    summaries: dict[str, dict] = {}
+    out = {}
+    for key, ids in all_linked_reproduction_ids(kb).items():
+        items = []
+        for repro_id, source in ids.items():
+            if repro_id not in summaries:
+                summaries[repro_id] = dict(reproduction_summary(kb, registry.get(repro_id)))
+            items.append(LinkedReproduction(**summaries[repro_id], source=source))
+        out[key] = items
+    return out
 
 
 def linked_papers(kb: KB, repro_id: str) -> list[LinkedPaper]:

@@ -1,7 +1,10 @@
 """Write the site's Markdown pages (and assets, run plots) into the staging docs folder.
 
 Every file is compared with what is on disk before writing: a page whose inputs did not
-change is not rewritten (its mtime stays), and files no longer produced are removed.
+change is not rewritten (its mtime stays), and files no longer produced are removed. Paper,
+topic and author-letter pages and the whole map are not even generated when a digest of what
+they read is the last build's and their staged file is as that build left it
+(:mod:`kb.site.page_cache`, :mod:`kb.site.page_inputs`).
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ import html
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 from kb.config import KB
 from kb.site import pages
+from kb.site.data import SiteData
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
 from kb.site.note_cache import NoteCache
+from kb.site.page_cache import PageCache
+from kb.site.page_cache import digest as page_digest
+from kb.site.page_inputs import author_group_inputs, map_inputs, topic_inputs
 from kb.site.paper_page import paper_page
 from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
@@ -36,6 +44,8 @@ ASSETS = {
 
 
 NOTE_CACHE = "notes_html.json"
+PAGE_CACHE = "pages_inputs.json"
+RELATED_CACHE = "related.json"
 PAGES_MANIFEST = "pages_manifest.json"
 
 
@@ -98,6 +108,25 @@ class Staging:
         st = path.stat()
         self.now[rel] = [st.st_size, st.st_mtime_ns, digest]
 
+    def keep(self, rel: str, sha1: str) -> bool:
+        """Count ``rel`` as generated and unchanged without its text, when its file is as
+        the last generation left it (size and mtime in the manifest) and holds the text
+        hashing to ``sha1`` (what was there when its inputs were recorded: another writer
+        of the staging folder, an older mtlkb say, may have left other bytes); else False."""
+        known = self.known.get(rel)
+        if known is None or known[2] != sha1 or rel in self.expected:
+            return False
+        try:
+            st = os.stat(self.docs / rel)
+        except OSError:
+            return False
+        if [st.st_size, st.st_mtime_ns] != known[:2]:
+            return False
+        self.expected.add(rel)
+        self.stats.unchanged += 1
+        self.now[rel] = known
+        return True
+
     def save_manifest(self) -> None:
         if self.manifest is not None:
             self.manifest.write_text(json.dumps(self.now, separators=(",", ":")),
@@ -114,11 +143,12 @@ class Staging:
         if not self.docs.is_dir():
             return
         for dirpath, _dirnames, filenames in os.walk(self.docs, topdown=False):
+            prefix = os.path.relpath(dirpath, self.docs).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
             for name in filenames:
-                path = Path(dirpath) / name
-                rel = path.relative_to(self.docs).as_posix()
+                rel = prefix + name
                 if rel not in self.expected:
-                    path.unlink()
+                    os.unlink(os.path.join(dirpath, name))
                     self.stats.removed.append(rel)
             if Path(dirpath) != self.docs:
                 try:
@@ -145,6 +175,8 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st = Staging(docs, stats, docs.parent / PAGES_MANIFEST if docs_dir is None else None)
     data = gather(kb)
     data.note_cache = NoteCache(docs.parent / NOTE_CACHE if docs_dir is None else None)
+    cache = PageCache(docs.parent / PAGE_CACHE if docs_dir is None else None)
+    data.related_file = docs.parent / RELATED_CACHE if docs_dir is None else None
     stats.papers = len(data.papers)
     artifacts = Artifacts(kb.root)
 
@@ -159,18 +191,19 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.write("reproductions.md", pages.reproductions_page(data))
     st.write("results.md", results_page(data))
     st.write("tags.md", pages.tags_page())
-    svg, shown = build_map(data)
-    st.write("map.md", pages.map_page(svg, shown, len(data.papers)))
+    cached_write(st, cache, "map.md", map_inputs(data),
+                 lambda: pages.map_page(*build_map(data), len(data.papers)))
 
-    for p in data.papers:
-        st.write(f"papers/{p.key}.md", paper_page(data, p, artifacts))
+    paper_pages(data, st, cache, artifacts)
     for rel, page in institution_pages(data):  # issue 16
         st.write(rel, page)
     alias_redirects(kb, st, set(data.by_key))
     for group, names in pages.author_groups(data).items():
-        st.write(f"authors/{group}.md", pages.author_group_page(data, group, names))
+        cached_write(st, cache, f"authors/{group}.md", author_group_inputs(data, group, names),
+                     lambda g=group, ns=names: pages.author_group_page(data, g, ns))
     for t, s in data.topic_slug.items():
-        st.write(f"topics/{s}.md", pages.topic_page(data, t))
+        cached_write(st, cache, f"topics/{s}.md", topic_inputs(data, t),
+                     lambda t=t: pages.topic_page(data, t))
     seen: set[str] = set()
     for c in data.collections:
         s = slug(c["name"])
@@ -185,8 +218,44 @@ def generate(kb: KB, docs_dir: Path | None = None, *, site_name: str | None = No
     st.prune()
     st.save_manifest()
     data.note_cache.save()
+    cache.save()
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def cached_write(st: Staging, cache: PageCache, rel: str, inputs: object,
+                 make: Callable[[], str]) -> None:
+    """Write ``make()`` at ``rel``, unless the page's inputs and staged file are those the
+    last build left (then the page is kept without being generated)."""
+    digest = page_digest(inputs)
+    entry = cache.recorded(rel, digest)
+    if entry is None or not st.keep(rel, entry[2]):
+        st.write(rel, make())
+    cache.record(rel, digest, st.now[rel][2])
+
+
+def paper_pages(data: SiteData, st: Staging, cache: PageCache, artifacts: Artifacts) -> None:
+    """One page per paper; a page whose inputs are those of the last build and whose staged
+    file is as that build left it is kept as it is (not generated)."""
+    from kb.site.data import all_related
+    from kb.site.page_inputs import paper_inputs
+
+    related = all_related(data)
+    for p in data.papers:
+        key = p.key or ""
+        rel = f"papers/{key}.md"
+        if data.repros.get(key):  # runs and their plots: generated every time
+            st.write(rel, paper_page(data, p, artifacts))
+            continue
+        digest = page_digest(paper_inputs(data, p, related.get(key, [])))
+        entry = cache.recorded(rel, digest)
+        if entry is not None and st.keep(rel, entry[2]):
+            data.note_cache.keep(entry[1])
+            cache.record(rel, digest, entry[2], entry[1])
+            continue
+        data.note_cache.last = None
+        st.write(rel, paper_page(data, p, artifacts))
+        cache.record(rel, digest, st.now[rel][2], data.note_cache.last)
 
 
 def redirect_html(key: str) -> str:

@@ -200,12 +200,17 @@ def _unanswered_html(questions: list[tuple[str, str]]) -> str:
             f'{"s" if n != 1 else ""} not answered yet</summary><ul>{items}</ul></details>\n')
 
 
+def wiki_refs(body: str) -> list[str]:
+    """The keys a note's ``[[key]]`` links name (code fences included: a superset)."""
+    return sorted({m.group(1) for m in _WIKI.finditer(body)})
+
+
 def cached_note_markdown(info: NoteInfo, by_key: dict, up: str, cache: Any) -> str:
     """:func:`note_markdown` through ``cache`` (a NoteCache, or None): the inputs are the
     note's text, ``up`` and the titles of the papers its ``[[key]]`` links name."""
     if cache is None:
         return note_markdown(info, by_key, up)
-    refs = sorted({m.group(1) for m in _WIKI.finditer(info.body)})
+    refs = wiki_refs(info.body)
     titles = [(k, by_key[k].title if k in by_key else None) for k in refs]
     inputs = json.dumps([info.body, up, titles], ensure_ascii=False)
     return cache.render(inputs, lambda: note_markdown(info, by_key, up))

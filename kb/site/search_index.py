@@ -18,10 +18,14 @@ delta-encoded in decimal and joined by ``.``. ``docs`` stays empty, so Material'
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import html
 import json
 import re
 import unicodedata
+from itertools import accumulate
+from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +100,7 @@ def _encode(ids: list[int]) -> str:
     """Ascending doc ids as their differences in decimal, joined by ``.``."""
     if not ids:
         return ""
-    return ".".join(map(str, [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]))
+    return ".".join(map(str, [ids[0], *map(sub, ids[1:], ids[:-1])]))
 
 
 def _utf16_key(term: str) -> bytes:
@@ -104,34 +108,91 @@ def _utf16_key(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
+def _doc_words(e: Entry) -> tuple[set[str], set[str]]:
+    """The terms of an entry's title (and tags) and of its text."""
+    title_words = words(fold(strip(str(e.get("title") or ""))))
+    for t in e.get("tags") or []:
+        title_words += words(fold(str(t)))
+    return set(title_words), set(words(fold(strip(str(e.get("text") or "")))))
+
+
+def _docs(entries: list[Entry]) -> list[list[Any]]:
+    return [[e["location"], str(e.get("title") or ""), str(e.get("text") or ""),
+             [str(t) for t in (e.get("tags") or [])], e.get("boost") or 0] for e in entries]
+
+
 def pack(entries: list[Entry]) -> dict[str, Any]:
     """The inverted index over ``entries`` (in order: a doc's id is its position)."""
     title_post: dict[str, list[int]] = {}
     text_post: dict[str, list[int]] = {}
-    docs = []
     for doc_id, e in enumerate(entries):
-        title, text = str(e.get("title") or ""), str(e.get("text") or "")
-        tags = [str(t) for t in (e.get("tags") or [])]
-        docs.append([e["location"], title, text, tags, e.get("boost") or 0])
-        title_words = words(fold(strip(title)))
-        for t in tags:
-            title_words += words(fold(t))
-        for w in set(title_words):
+        title_words, text_words = _doc_words(e)
+        for w in title_words:
             title_post.setdefault(w, []).append(doc_id)
-        for w in set(words(fold(strip(text)))):
+        for w in text_words:
             text_post.setdefault(w, []).append(doc_id)
     terms = sorted(set(title_post) | set(text_post), key=_utf16_key)
     return {
-        "docs": docs,
+        "docs": _docs(entries),
         "terms": terms,
         "title": [_encode(title_post.get(t, [])) for t in terms],
         "text": [_encode(text_post.get(t, [])) for t in terms],
     }
 
 
-def index_json(config: dict[str, Any], entries: list[Entry]) -> str:
+def _decode(s: str) -> list[int]:
+    return list(accumulate(map(int, s.split(".")))) if s else []
+
+
+def repack(old: dict[str, Any], before: dict[str, list[Entry]], pages: dict[str, list[Entry]]
+           ) -> dict[str, Any] | None:
+    """:func:`pack` of ``pages``' entries from ``old``, the packed index (``terms``,
+    ``title``, ``text`` and ``layout``: [url, entries] in order) of ``before``: only the
+    postings of the terms of the changed pages' entries are decoded and changed. None when
+    the pages or their numbers of entries changed (doc ids would move): pack them all."""
+    layout = [[url, len(pages[url])] for url in sorted(pages)]
+    if old.get("layout") != layout or set(before) != set(pages):
+        return None
+    terms: list[str] = old["terms"]
+    posts = {"title": dict(zip(terms, old["title"], strict=True)),
+             "text": dict(zip(terms, old["text"], strict=True))}
+    start = 0
+    decoded: dict[tuple[str, str], list[int]] = {}
+    for url, n in layout:
+        first, start = start, start + n
+        was, now = before[url], pages[url]
+        if was is now or was == now:
+            continue
+        for i in range(n):
+            for field, old_words, new_words in zip(("title", "text"), _doc_words(was[i]),
+                                                   _doc_words(now[i]), strict=True):
+                for w in old_words ^ new_words:
+                    ids = decoded.get((field, w))
+                    if ids is None:
+                        ids = decoded[(field, w)] = _decode(posts[field].get(w, ""))
+                    if w in new_words:
+                        bisect.insort(ids, first + i)
+                    else:
+                        ids.remove(first + i)
+    for (field, w), ids in decoded.items():
+        posts[field][w] = _encode(ids)
+    title, text = posts["title"], posts["text"]
+    new_terms = sorted((t for t in title.keys() | text.keys() if title.get(t) or text.get(t)),
+                       key=_utf16_key)
+    return {
+        "docs": _docs([e for url, _n in layout for e in pages[url]]),
+        "terms": new_terms,
+        "title": [title.get(t, "") for t in new_terms],
+        "text": [text.get(t, "") for t in new_terms],
+    }
+
+
+def index_json(config: dict[str, Any], entries: list[Entry],
+               packed_index: dict[str, Any] | None = None) -> str:
     """``search_index.json``'s text: Material's shape, the prebuilt index in ``mtlkb``."""
-    packed = json.dumps(pack(entries), ensure_ascii=False, separators=(",", ":"))
+    if packed_index is None:
+        packed_index = pack(entries)
+    packed = json.dumps(packed_index, ensure_ascii=False, separators=(",", ":"))
     # Material's page script passes on only `config` and `docs` to the worker
     return json.dumps({"config": {**config, "mtlkb": packed}, "docs": []},
                       ensure_ascii=False, separators=(",", ":"))
@@ -144,32 +205,72 @@ class EntryCache:
         self.path = path
         self.pages: dict[str, list[Entry]] = {}
         self.config: dict[str, Any] = {}
+        self.digest: str | None = None  # of the file as loaded, then as saved
 
     def load(self) -> EntryCache:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            data = self.path.read_bytes()
+            raw = json.loads(data)
             self.pages, self.config = dict(raw["pages"]), dict(raw["config"])
+            self.digest = _digest(data)
         except (OSError, ValueError, KeyError, TypeError):
-            self.pages, self.config = {}, {}
+            self.pages, self.config, self.digest = {}, {}, None
         return self
 
     def save(self) -> None:
+        data = json.dumps({"config": self.config, "pages": self.pages},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"config": self.config, "pages": self.pages},
-                                  ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(data)
         tmp.replace(self.path)
+        self.digest = _digest(data)
 
     def entries(self) -> list[Entry]:
         return [e for url in sorted(self.pages) for e in self.pages[url]]
 
 
-def write_index(site_dir: Path, cache: EntryCache) -> None:
-    """Write ``search/search_index.json`` and ``.js`` into ``site_dir``."""
-    text = index_json(cache.config, cache.entries())
+PACKED_NAME = "search_packed.json"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def write_index(site_dir: Path, cache: EntryCache, packed_state: Path | None = None,
+                before: dict[str, list[Entry]] | None = None) -> None:
+    """Write ``search/search_index.json`` and ``.js`` into ``site_dir``, then save the cache.
+
+    With ``packed_state`` (the last build's postings) and ``before`` (the cache's pages as
+    that build left them) only the changed pages' terms are re-indexed (:func:`repack`).
+    """
+    packed = None
+    if packed_state is not None:
+        if before is not None and cache.digest is not None:
+            try:
+                old = json.loads(packed_state.read_text(encoding="utf-8"))
+                # the postings of exactly the entries loaded (another writer of the
+                # entry cache, an older mtlkb say, leaves them out of step)
+                if old.get("entries") == cache.digest:
+                    packed = repack(old, before, cache.pages)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                packed = None
+        packed_state.unlink(missing_ok=True)  # written again once the cache is saved
+    if packed is None:
+        packed = pack(cache.entries())
+    text = index_json(cache.config, [], packed)
     folder = site_dir / "search"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "search_index.json").write_text(text, encoding="utf-8")
     (folder / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
+    cache.save()
+    if packed_state is not None:
+        state = {"entries": cache.digest,
+                 "layout": [[url, len(cache.pages[url])] for url in sorted(cache.pages)],
+                 "terms": packed["terms"], "title": packed["title"], "text": packed["text"]}
+        tmp = packed_state.with_name(packed_state.name + ".tmp")
+        tmp.write_text(json.dumps(state, ensure_ascii=False, separators=(",", ":")),
+                       encoding="utf-8")
+        tmp.replace(packed_state)
 
 
 def read_docs(site_dir: Path) -> list[Entry]:

@@ -15,6 +15,21 @@ def paper_ids(db: Any, key: str) -> PaperIds | None:
     return PaperIds(**row) if row else None
 
 
+def all_paper_ids(db: Any) -> list[PaperIds]:
+    """:func:`paper_ids` of every paper."""
+    return [PaperIds(**r) for r in rows(db, "SELECT key, arxiv_id, doi, title FROM papers")]
+
+
+def all_manual_links(db: Any) -> dict[str, list[tuple[str, str]]]:
+    """:func:`manual_links` of every paper that has any."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for key, repro, source in conn_of(db).execute(
+            "SELECT paper_key, reproduction, source FROM paper_reproductions "
+            "ORDER BY paper_key, reproduction"):
+        out.setdefault(key, []).append((repro, source or "manual"))
+    return out
+
+
 def manual_links(db: Any, key: str) -> list[tuple[str, str]]:
     """``(reproduction, source)`` linked to paper ``key`` by hand."""
     return [(r[0], r[1] or "manual") for r in conn_of(db).execute(
