@@ -61,7 +61,7 @@ def margin_of(verdict: Any) -> dict[str, Any]:
         if not nums:
             return none
         cis = [(float(nums[0]), float(nums[0]))]
-        value = f"{float(nums[0]):.4g}"
+        value = verdict.ours if isinstance(verdict.ours, str) else f"{float(nums[0]):.4g}"
     else:
         value = "; ".join(f"[{lo:+.4g}, {hi:+.4g}]" for lo, hi in cis)
     far = [(m - hi) if less else (lo - m) for lo, hi in cis]
@@ -92,7 +92,8 @@ def _restore(v: dict[str, Any]) -> dict[str, Any]:
         return {"fail_slack": None, **v}
     less, m = v["threshold"][0] == "<", float(v["threshold"][2:])
     nums = [float(x) for x in _NUM.findall(v["value"])]
-    pairs = list(zip(nums[::2], nums[1::2], strict=True)) if len(nums) > 1 else [(nums[0],) * 2]
+    pairs = (list(zip(nums[::2], nums[1::2], strict=True)) if v["value"].startswith("[")
+             else [(nums[0],) * 2])
     near = [(m - lo) if less else (hi - m) for lo, hi in pairs]
     return {**v, "fail_slack": round(min(near), 5)}
 
