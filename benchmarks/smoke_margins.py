@@ -1,7 +1,8 @@
 """How far each smoke verdict of an experiment is from flipping, over seeds and thread counts.
 
     python benchmarks/smoke_margins.py RID [--seeds 0-9] [--threads 1,2] [--threads2-seeds 0-3]
-                                        [--set KEY=JSON ...] [--json FILE]
+                                        [--set KEY=JSON ...] [--versus KEY=JSON ...]
+                                        [--json FILE] | --report FILE [--report FILE ...]
 
 Runs the experiment's real code (``reproductions.runner.execute`` at smoke scale on the CPU,
 ``--set`` overriding the smoke config, e.g. the values a smaller config replaces) for every
@@ -11,6 +12,8 @@ verdict, its outcome and two slacks: how far the decisive number lies inside the
 of its threshold (an interval's far end for an interval claim; the smallest over the tasks of
 a claim decided per task; below 0: not passed), then the near end's (below 0: failed). Then,
 per verdict, the count of each outcome over all runs and the smallest of each slack.
+``--versus`` runs a second config (e.g. the old smoke values) after each run in the same
+process and prints its table and the ratio of the two configs' median CPU time a run.
 Set ``OMP_WAIT_POLICY=PASSIVE`` in the environment, as the tests do.
 """
 
@@ -128,6 +131,19 @@ def report(rid: str, overrides: dict[str, Any], runs: list[dict[str, Any]]) -> s
     return "\n".join(lines)
 
 
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    return {k: json.loads(v) for k, v in (p.split("=", 1) for p in pairs)}
+
+
+def _shown(overrides: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in overrides.items() if k != "cache_dir"}
+
+
+def _median_cpu(runs: list[dict[str, Any]]) -> float | None:
+    one = sorted(r["cpu_s"] for r in runs if r["threads"] == 1)
+    return one[len(one) // 2] if one else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("rid")
@@ -135,34 +151,48 @@ def main() -> None:
     ap.add_argument("--threads2-seeds", default="0-3", help="seeds run with 2 threads")
     ap.add_argument("--threads", default="1,2", help="thread counts to run (1, 2 or both)")
     ap.add_argument("--set", action="append", default=[], help="smoke config override KEY=JSON")
+    ap.add_argument("--versus", action="append", default=[], help="override KEY=JSON of a "
+                    "second config (e.g. the old smoke values) run after each run, in this "
+                    "process, for the CPU ratio")
     ap.add_argument("--json", default=None, help="also write the runs to this JSON file")
-    ap.add_argument("--report", default=None, help="only print the table of a --json file")
+    ap.add_argument("--report", action="append", default=[], help="only print the table of "
+                    "--json files (of one config: their runs in one table)")
     args = ap.parse_args()
     if args.report:
-        saved = json.loads(Path(args.report).read_text())
-        runs = [{**r, "verdicts": [_restore(v) for v in r["verdicts"]]} for r in saved["runs"]]
-        shown = {k: v for k, v in saved["overrides"].items() if k != "cache_dir"}
-        print(report(saved["rid"], shown, runs))
+        saved = [json.loads(Path(f).read_text()) for f in args.report]
+        runs = [{**r, "verdicts": [_restore(v) for v in r["verdicts"]]}
+                for d in saved for r in d["runs"]]
+        print(report(saved[0]["rid"], _shown(saved[0]["overrides"]), runs))
         return
-    overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
-    if args.rid == "qm9" and "cache_dir" not in overrides:
+    configs = [_overrides(args.set)] + ([_overrides(args.versus)] if args.versus else [])
+    if args.rid == "qm9":
         from reproductions.data import qm9 as qdata
 
         qdata.load(qdata.default_cache_dir())  # parsed once, outside the measurement
-        overrides["cache_dir"] = str(qdata.default_cache_dir())
+        for c in configs:
+            c.setdefault("cache_dir", str(qdata.default_cache_dir()))
     wanted = {int(t) for t in args.threads.split(",")}
     plan = [(s, 1) for s in seed_list(args.seeds) if 1 in wanted]
     plan += [(s, 2) for s in seed_list(args.threads2_seeds) if 2 in wanted]
-    runs = []
+    runs: list[list[dict[str, Any]]] = [[] for _ in configs]
     for seed, threads in plan:
-        runs.append(run_once(args.rid, seed, threads, overrides))
-        print(f"# {args.rid} seed {seed} threads {threads}: {runs[-1]['cpu_s']} s CPU, "
-              + ", ".join(v["outcome"] for v in runs[-1]["verdicts"]), flush=True)
+        for c, got in zip(configs, runs, strict=True):
+            got.append(run_once(args.rid, seed, threads, c))
+            print(f"# {args.rid} {json.dumps(_shown(c))} seed {seed} threads {threads}: "
+                  f"{got[-1]['cpu_s']} s CPU, "
+                  + ", ".join(v["outcome"] for v in got[-1]["verdicts"]), flush=True)
         if args.json:
-            Path(args.json).write_text(json.dumps({"rid": args.rid, "overrides": overrides,
-                                                   "runs": runs}, indent=1))
-    shown = {k: v for k, v in overrides.items() if k != "cache_dir"}
-    print(report(args.rid, shown, runs))
+            for i, (c, got) in enumerate(zip(configs, runs, strict=True)):
+                path = Path(args.json if i == 0 else f"{args.json}.versus.json")
+                path.write_text(json.dumps({"rid": args.rid, "overrides": c, "runs": got},
+                                           indent=1))
+    for c, got in zip(configs, runs, strict=True):
+        print(report(args.rid, _shown(c), got))
+    if len(configs) == 2:
+        a, b = _median_cpu(runs[0]), _median_cpu(runs[1])
+        if a and b:
+            print(f"CPU a 1-thread run, same process: {a:.1f} s vs {b:.1f} s (versus), "
+                  f"ratio {a / b:.2f}")
 
 
 if __name__ == "__main__":
