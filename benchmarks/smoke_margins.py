@@ -1,8 +1,8 @@
 """How far each smoke verdict of an experiment is from flipping, over seeds and thread counts.
 
     python benchmarks/smoke_margins.py RID [--seeds 0-9] [--threads 1,2] [--threads2-seeds 0-3]
-                                        [--set KEY=JSON ...] [--versus KEY=JSON ...]
-                                        [--json FILE] | --report FILE [--report FILE ...]
+                                        [--set KEY=JSON ...] [--versus KEY=JSON ...] [--json FILE]
+    python benchmarks/smoke_margins.py --report FILE [--report FILE ...]
 
 Runs the experiment's real code (``reproductions.runner.execute`` at smoke scale on the CPU,
 ``--set`` overriding the smoke config, e.g. the values a smaller config replaces) for every
@@ -146,7 +146,7 @@ def _median_cpu(runs: list[dict[str, Any]]) -> float | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("rid")
+    ap.add_argument("rid", nargs="?", help="the experiment (not needed with --report)")
     ap.add_argument("--seeds", default="0-9", help="seeds run with 1 thread")
     ap.add_argument("--threads2-seeds", default="0-3", help="seeds run with 2 threads")
     ap.add_argument("--threads", default="1,2", help="thread counts to run (1, 2 or both)")
@@ -164,6 +164,8 @@ def main() -> None:
                 for d in saved for r in d["runs"]]
         print(report(saved[0]["rid"], _shown(saved[0]["overrides"]), runs))
         return
+    if not args.rid:
+        ap.error("name the experiment (RID) or give --report FILE")
     configs = [_overrides(args.set)] + ([_overrides(args.versus)] if args.versus else [])
     if args.rid == "qm9":
         from reproductions.data import qm9 as qdata
