@@ -21,7 +21,7 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     assert "cgc_runs" not in row  # in no claim: left out of the smoke run
 
 
-# an mmoe smoke is ~30 s of CPU (its repeats of every model):
+# an mmoe smoke is ~16 s of CPU (its repeats of every model):
 # seeds 1 and 2 each once, with the thread count the other does not use (seed 0 runs
 # with 1 thread in test_smoke_verdicts_hold), as toy-pareto and qm9 do
 @pytest.mark.parametrize(("seed", "threads"), [(1, 2), (2, 1)])
