@@ -33,7 +33,7 @@ def cache_dir(tmp_path_factory) -> str:
     from reproductions.data import qm9
 
     base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "cache" / "qm9"
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "qm9-parsed"
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / ".parse.lock")):
         qm9.load(folder)
