@@ -1,5 +1,5 @@
-"""mtan-multimnist: the smoke run's verdicts never fail (seeds 0-2; 1 and 2 threads, three
-runs to keep the file short); seeded runs repeat exactly; MTAN and the split network start
+"""mtan-multimnist: the smoke run's verdicts never fail (seeds 0-1, 1 and 2 threads, two
+runs: a costly smoke); seeded runs repeat exactly; MTAN and the split network start
 from the same trunk and heads."""
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ def test_smoke_verdicts_hold(tmp_path) -> None:
     assert params["mtan"] > params["split"]  # the attention modules, nothing else
 
 
-@pytest.mark.parametrize(("seed", "threads"), [(1, 1), (2, 2)])
+# seed 1 with 2 threads: with the seed-0, 1-thread run above, two seeds and both thread
+# counts (a costly smoke; `benchmarks/smoke_margins.py` runs seeds 0-9 x 1 thread and 0-3 x 2
+# threads when the smoke config changes: benchmarks/smoke_margins.md)
+@pytest.mark.parametrize(("seed", "threads"), [(1, 2)])
 def test_smoke_never_fails(seed: int, threads: int) -> None:
     smoke_never_fails(RID, seed, threads)
 
