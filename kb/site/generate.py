@@ -21,13 +21,13 @@ from urllib.parse import quote
 
 from kb.config import KB
 from kb.site import pages
-from kb.site.data import SiteData
+from kb.site.data import SiteData, all_related
 from kb.site.escape import slug
 from kb.site.mkdocs_config import EXTRA_CSS, EXTRA_JS, SHIM_PATH
 from kb.site.note_cache import NoteCache
 from kb.site.page_cache import PageCache
 from kb.site.page_cache import digest as page_digest
-from kb.site.page_inputs import author_group_inputs, map_inputs, topic_inputs
+from kb.site.page_inputs import author_group_inputs, map_inputs, paper_inputs, topic_inputs
 from kb.site.paper_page import paper_page
 from kb.site.paper_record import institution_pages
 from kb.site.pieces import Artifacts
@@ -237,9 +237,6 @@ def cached_write(st: Staging, cache: PageCache, rel: str, inputs: object,
 def paper_pages(data: SiteData, st: Staging, cache: PageCache, artifacts: Artifacts) -> None:
     """One page per paper; a page whose inputs are those of the last build and whose staged
     file is as that build left it is kept as it is (not generated)."""
-    from kb.site.data import all_related
-    from kb.site.page_inputs import paper_inputs
-
     related = all_related(data)
     for p in data.papers:
         key = p.key or ""

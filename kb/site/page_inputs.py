@@ -14,7 +14,9 @@ from typing import Any
 from kb.models import Paper
 from kb.site.data import SiteData
 from kb.site.names import display_name
+from kb.site.note_html import wiki_refs
 from kb.site.page_cache import digest
+from kb.site.paper_record import record_data
 
 
 def shown(data: SiteData) -> dict[str, str]:
@@ -22,8 +24,6 @@ def shown(data: SiteData) -> dict[str, str]:
     note state, institutions (computed once per build)."""
     if "shown" in data._cache:
         return data._cache["shown"]
-    from kb.site.paper_record import record_data
-
     insts = record_data(data).institutions
     out = {}
     for p in data.papers:
@@ -39,9 +39,6 @@ def shown(data: SiteData) -> dict[str, str]:
 def paper_inputs(data: SiteData, p: Paper, related: list[tuple[str, int, int]]) -> Any:
     """Everything :func:`kb.site.paper_page.paper_page` reads for ``p`` (which has no linked
     reproduction: such pages read runs and artifacts and are always generated)."""
-    from kb.site.note_html import wiki_refs
-    from kb.site.paper_record import record_data
-
     rec = record_data(data)
     key = p.key or ""
     info = data.notes[key]
@@ -84,8 +81,6 @@ def topic_inputs(data: SiteData, t: str) -> Any:
     """Everything :func:`kb.site.pages.topic_page` reads for topic ``t``: its papers (in
     the build's order: the map's author and institution positions sum over it), what is
     shown of each, their authors' and institutions' anchors, the topic tables."""
-    from kb.site.paper_record import record_data
-
     if "topic_tables" not in data._cache:
         data._cache["topic_tables"] = _topic_tables(data)
     rec = record_data(data)
@@ -111,8 +106,6 @@ def map_inputs(data: SiteData) -> Any:
     """Everything the whole research map (``map.md``) reads: every paper in the build's order
     (author and institution positions sum over it) with what is shown of it, the authors'
     and institutions' anchors, the topic tables."""
-    from kb.site.paper_record import record_data
-
     if "topic_tables" not in data._cache:
         data._cache["topic_tables"] = _topic_tables(data)
     seen = shown(data)
