@@ -120,14 +120,10 @@ def known(conn: sqlite3.Connection) -> set[str]:
 def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
     """Make (and store) the list of ``phrase`` from FTS5's own ranking of it alone; ``None``
     when the list cannot be trusted bit for bit, or the store cannot be written now."""
-    stamp = _stamp(conn)
-    rows, tokens = bm25.totals(conn)
-    df = bm25.count(conn, phrase)
-    if not rows or df <= SMALL:
+    ranked = _ranked(conn, phrase)
+    if ranked is None:
         return None
-    best = conn.execute(
-        f"SELECT rowid, {bm25.bm25_sql()} AS s FROM papers_fts WHERE papers_fts MATCH ? "
-        "ORDER BY s, rowid LIMIT ?", [phrase, LIST_LEN + 1]).fetchall()
+    stamp, rows, tokens, df, best = ranked
     dl = bm25.lengths(conn, [r[0] for r in best])
     avgdl, w = tokens / rows, bm25.idf(rows, df)
     found = []
@@ -149,15 +145,11 @@ def build_list(conn: sqlite3.Connection, phrase: str) -> PhraseList | None:
 def build_union(conn: sqlite3.Connection, phrases: list[str]) -> bool:
     """Make the list of the query ``p1 OR p2 OR ...``: its best papers by whole score with
     each phrase's ``F``, checked bit for bit against FTS5; ``False`` if not made."""
-    stamp = _stamp(conn)
-    rows, tokens = bm25.totals(conn)
     query = " OR ".join(phrases)
-    df = bm25.count(conn, query)
-    if not rows or df <= SMALL:
+    ranked = _ranked(conn, query)
+    if ranked is None:
         return False
-    best = conn.execute(
-        f"SELECT rowid, {bm25.bm25_sql()} AS s FROM papers_fts WHERE papers_fts MATCH ? "
-        "ORDER BY s, rowid LIMIT ?", [query, LIST_LEN + 1]).fetchall()
+    stamp, rows, tokens, df, best = ranked
     rids = [r[0] for r in best]
     dl = bm25.lengths(conn, rids)
     avgdl = tokens / rows
@@ -246,6 +238,22 @@ def rest_lookup(conn: sqlite3.Connection, rest_id: int, rids: list[int]
                 [rest_id, *chunk]):
             out[rid] = (dl, [int(t) for t in tfs.split(",")])
     return out
+
+
+def _ranked(conn: sqlite3.Connection,
+            query: str) -> tuple[list, int, int, int, list[tuple[int, float]]] | None:
+    """What a list of ``query`` starts from: the index's stamp, its row and token totals, the
+    query's document count, and FTS5's own best ``LIST_LEN + 1`` (rowid, bm25); ``None``
+    when the query matches too few papers to need a list."""
+    stamp = _stamp(conn)
+    rows, tokens = bm25.totals(conn)
+    df = bm25.count(conn, query)
+    if not rows or df <= SMALL:
+        return None
+    best = conn.execute(
+        f"SELECT rowid, {bm25.bm25_sql()} AS s FROM papers_fts WHERE papers_fts MATCH ? "
+        "ORDER BY s, rowid LIMIT ?", [query, LIST_LEN + 1]).fetchall()
+    return stamp, rows, tokens, df, best
 
 
 def _stamp(conn: sqlite3.Connection) -> list:
